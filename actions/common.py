@@ -1,0 +1,83 @@
+"""What every action shares: failing politely, knowing the customer, the clock."""
+from __future__ import annotations
+
+import logging
+from abc import abstractmethod
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.customers import CustomerView, identify
+from bot.db.base import utcnow
+from bot.db.session import unit_of_work
+from bot.policy import Policy, load_policy
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+# Channels whose sender ids are looked up as another channel's identities:
+# the terminal chat talks as a REST sender.
+IDENTITY_CHANNEL = {"cmdline": "rest"}
+
+
+def now() -> datetime:
+    """The actions' clock (tests replace it)."""
+    return utcnow()
+
+
+def policy() -> Policy:
+    return load_policy(get_settings().policy_file)
+
+
+def actor(customer: CustomerView) -> str:
+    return f"customer:{customer.id}"
+
+
+def current_customer(tracker: Tracker) -> CustomerView | None:
+    """The customer behind this conversation, from the channel and sender id."""
+    channel = tracker.get_latest_input_channel() or "rest"
+    with unit_of_work() as session:
+        return identify(session, IDENTITY_CHANNEL.get(channel, channel), tracker.sender_id)
+
+
+def latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def latest_metadata(tracker: Tracker) -> dict[str, Any]:
+    """Metadata the channel attached to the customer's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return event.get("metadata") or {}
+    return {}
+
+
+class SafeAction(Action):
+    """An action that never leaves the customer with a stack trace or silence.
+
+    Subclasses implement ``act``; any unexpected error is logged and the customer
+    gets a short apology instead.
+    """
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        try:
+            return await self.act(dispatcher, tracker, domain)
+        except Exception:
+            logger.exception("action %s failed for %s", self.name(), tracker.sender_id)
+            dispatcher.utter_message(response="utter_technical_problem")
+            return []
+
+    @abstractmethod
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        """Does the action's work; see ``rasa_sdk.Action.run``."""

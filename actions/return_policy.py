@@ -1,0 +1,28 @@
+"""action_explain_policy: the after-sales rules, quoted from the policy file."""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.catalogue import mentioned_products
+from bot.db.session import unit_of_work
+from bot.policy import describe
+
+from actions.common import SafeAction, latest_text, policy
+
+
+class ActionExplainPolicy(SafeAction):
+    def name(self) -> str:
+        return "action_explain_policy"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        with unit_of_work() as session:
+            products = mentioned_products(session, latest_text(tracker))
+            category = products[0].category if len({p.category for p in products}) == 1 else None
+        report = "\n".join(describe(policy(), category))
+        dispatcher.utter_message(response="utter_policy", report=report)
+        return []

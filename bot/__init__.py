@@ -1,0 +1,1 @@
+"""After-sales assistant domain: policy, cases, orders, evidence and the data layer."""

@@ -1,0 +1,192 @@
+"""Assessing a claim against the policy and opening its case, exactly once."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.cases.errors import CaseError, LineNotFound, QuantityInvalid
+from bot.cases.states import add_event, transition
+from bot.cases.views import CaseView, case_view, cases_query
+from bot.db import Coupon, Evidence, Product, Refund, ReturnCase, SupplierIncident
+from bot.enums import CaseState, Disposition, Reason, Resolution, Review
+from bot.evidence import photo_flags
+from bot.orders import LineView, customer_line
+from bot.policy import ClaimFacts, Decision, Policy, evaluate
+
+COUPON_VALID_DAYS = 30
+
+
+@dataclass(frozen=True)
+class ClaimDraft:
+    """What the customer has told us so far."""
+
+    customer_id: int
+    line_id: int
+    reason: Reason
+    quantity_affected: Decimal | None = None
+    unopened: bool | None = None
+    evidence_id: int | None = None
+    resolution: Resolution | None = None
+    conversation_id: str | None = None
+    description: str | None = None
+
+    @property
+    def claim_key(self) -> str:
+        return f"{self.line_id}:{self.reason.value}"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    line: LineView
+    decision: Decision
+
+
+@dataclass(frozen=True)
+class Opened:
+    case: CaseView
+    created: bool
+
+
+class ClaimRefused(CaseError):
+    """The policy does not allow the claim; ``decision`` says which rule."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(decision.rule_id)
+        self.decision = decision
+
+
+class ClaimIncomplete(CaseError):
+    """Something the policy requires (photo, unopened) has not been given."""
+
+    def __init__(self, missing: tuple[str, ...]) -> None:
+        super().__init__(", ".join(missing))
+        self.missing = missing
+
+
+def _recent_case_count(session: Session, customer_id: int, since: datetime) -> int:
+    return session.scalar(
+        select(func.count(ReturnCase.id)).where(
+            ReturnCase.customer_id == customer_id,
+            ReturnCase.created_at >= since,
+            ReturnCase.state != CaseState.CANCELLED,
+        )
+    ) or 0
+
+
+def assess(session: Session, draft: ClaimDraft, now: datetime, policy: Policy) -> Assessment:
+    """Applies the policy to the draft with everything the database knows.
+
+    Raises:
+        LineNotFound: the line is not the customer's.
+        QuantityInvalid: the affected quantity is not positive or exceeds what was bought.
+    """
+    line = customer_line(session, draft.customer_id, draft.line_id)
+    if line is None:
+        raise LineNotFound(draft.line_id)
+    affected = draft.quantity_affected
+    if affected is not None and not (Decimal(0) < affected <= line.quantity):
+        raise QuantityInvalid(f"{affected} of {line.quantity}")
+    reused, stale = (False, False)
+    if draft.evidence_id is not None:
+        reused, stale = photo_flags(session, draft.evidence_id, line.picked_up_at or line.arrived_at)
+    facts = ClaimFacts(
+        category=line.category, unit_price=line.unit_price, quantity_bought=line.quantity,
+        quantity_affected=affected, reason=draft.reason, stage=line.stage,
+        picked_up_at=line.picked_up_at, now=now, has_photo=draft.evidence_id is not None,
+        unopened=draft.unopened, photo_reused=reused, photo_stale=stale,
+        returns_last_30_days=_recent_case_count(
+            session, draft.customer_id, now - timedelta(days=policy.frequent_returns_days)
+        ),
+    )
+    return Assessment(line, evaluate(policy, facts))
+
+
+def _existing(session: Session, claim_key: str) -> ReturnCase | None:
+    return session.scalars(cases_query().where(ReturnCase.open_key == claim_key)).first()
+
+
+def _route(session: Session, case: ReturnCase, decision: Decision, policy: Policy,
+           now: datetime) -> None:
+    """Moves a new case to where the decision sends it, with money owed recorded."""
+    if decision.review is Review.LEADER:
+        case.review_due_at = now + timedelta(hours=policy.leader_review_hours)
+        transition(session, case, CaseState.LEADER_REVIEW, actor="bot", at=now,
+                   note=decision.rule_id)
+        return
+    if decision.review is Review.PLATFORM:
+        case.review_due_at = now + timedelta(hours=policy.platform_review_hours)
+        return
+    transition(session, case, CaseState.APPROVED, actor="bot", at=now, note=decision.rule_id)
+    if decision.compensation > 0:
+        session.add(Coupon(
+            code=f"CP{secrets.token_hex(5).upper()}", customer_id=case.customer_id,
+            case_id=case.id, amount=decision.compensation, kind="compensation",
+            expires_at=now + timedelta(days=COUPON_VALID_DAYS),
+        ))
+    if case.resolution is not Resolution.EXCHANGE and case.refund_amount > 0:
+        session.add(Refund(case_id=case.id, amount=case.refund_amount, method=case.resolution))
+        transition(session, case, CaseState.REFUND_PENDING, actor="bot", at=now,
+                   note=f"refund {case.refund_amount}")
+
+
+def open_case(
+    session: Session, draft: ClaimDraft, now: datetime, policy: Policy, actor: str
+) -> Opened:
+    """Opens the case for a complete, eligible claim, or returns the one already open.
+
+    Raises:
+        LineNotFound, QuantityInvalid: see ``assess``.
+        ClaimRefused: the policy does not allow it.
+        ClaimIncomplete: a required photo or answer is missing.
+    """
+    existing = _existing(session, draft.claim_key)
+    if existing is not None:
+        return Opened(case_view(existing), created=False)
+    assessment = assess(session, draft, now, policy)
+    decision = assessment.decision
+    if not decision.eligible:
+        raise ClaimRefused(decision)
+    if decision.missing:
+        raise ClaimIncomplete(decision.missing)
+    resolution = draft.resolution if draft.resolution in decision.resolutions else None
+    case = ReturnCase(
+        customer_id=draft.customer_id, order_line_id=draft.line_id, state=CaseState.SUBMITTED,
+        reason=draft.reason, description=draft.description,
+        quantity_affected=draft.quantity_affected or assessment.line.quantity,
+        resolution=resolution or (decision.resolutions[0] if decision.resolutions else None),
+        resellable=decision.disposition is Disposition.RETURN_TRIP,
+        disposition=decision.disposition, review=decision.review, rule_id=decision.rule_id,
+        decision_text=decision.explanation, refund_amount=decision.refund_amount,
+        compensation=decision.compensation, risk_flags=list(decision.risk_flags),
+        source="customer", conversation_id=draft.conversation_id, open_key=draft.claim_key,
+        created_at=now, updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(case)
+            session.flush()
+    except IntegrityError:
+        # Another request opened the same claim between our check and insert.
+        return Opened(case_view(_existing(session, draft.claim_key)), created=False)
+    case.ref = f"R{1000 + case.id}"
+    add_event(session, case, actor=actor, kind="created", at=now, to_state=CaseState.SUBMITTED,
+              note=decision.rule_id)
+    if draft.evidence_id is not None:
+        evidence = session.get(Evidence, draft.evidence_id)
+        if evidence is not None and evidence.customer_id == draft.customer_id:
+            evidence.case_id = case.id
+    if draft.reason.is_quality:
+        product = session.get(Product, assessment.line.product_id)
+        session.add(SupplierIncident(supplier_id=product.supplier_id, product_id=product.id,
+                                     batch=product.batch, case_id=case.id, reason=draft.reason,
+                                     created_at=now))
+    _route(session, case, decision, policy, now)
+    session.flush()
+    session.refresh(case)
+    return Opened(case_view(_existing(session, draft.claim_key)), created=True)

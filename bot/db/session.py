@@ -1,0 +1,58 @@
+"""Engine, the one ``sessionmaker`` and the unit of work.
+
+A unit of work is one transaction: it commits when the block ends normally and
+rolls back when it raises. Nothing keeps a session beyond its block.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import get_settings
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets the Rasa server and the action server use one file at once.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    """Creates an engine for ``url``; SQLite files get their directory created."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True, connect_args={"timeout": 10})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, future=True, pool_pre_ping=True)
+
+
+@lru_cache(maxsize=None)
+def get_sessionmaker(url: str | None = None) -> sessionmaker:
+    """The process's session factory for ``url`` (the configured database by default)."""
+    engine = create_db_engine(url or get_settings().database_url)
+    return sessionmaker(bind=engine, future=True, expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker | None = None) -> Iterator[Session]:
+    """Yields a session inside a transaction that commits or rolls back."""
+    session: Session = (factory or get_sessionmaker())()
+    try:
+        with session.begin():
+            yield session
+    finally:
+        session.close()

@@ -1,0 +1,71 @@
+"""Checks that bytes are a real, sane picture and reads what we need from it."""
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from PIL import Image, UnidentifiedImageError
+
+from bot.evidence.errors import NotAnImage
+from bot.timefmt import CHINA
+
+ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
+                   "GIF": "image/gif", "BMP": "image/bmp"}
+MIN_SIDE = 32
+MAX_PIXELS = 50_000_000
+_EXIF_DATETIME_ORIGINAL = 0x9003
+_EXIF_IFD = 0x8769
+_EXIF_DATETIME = 0x0132
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    mime_type: str
+    extension: str
+    width: int
+    height: int
+    taken_at: datetime | None
+
+
+def _taken_at(image: Image.Image) -> datetime | None:
+    exif = image.getexif()
+    raw = exif.get_ifd(_EXIF_IFD).get(_EXIF_DATETIME_ORIGINAL) or exif.get(_EXIF_DATETIME)
+    if not raw:
+        return None
+    try:
+        # EXIF has no zone; phones in China write local time.
+        local = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    return local.replace(tzinfo=CHINA).astimezone(timezone.utc)
+
+
+def inspect_image(data: bytes) -> ImageInfo:
+    """Validates ``data`` as a picture.
+
+    Raises:
+        NotAnImage: unreadable, an unsupported format, too small, or too many pixels.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                fmt, (width, height) = image.format, image.size
+                if width * height > MAX_PIXELS:
+                    raise NotAnImage("too many pixels")
+                image.load()
+                taken_at = _taken_at(image)
+    except NotAnImage:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
+        raise NotAnImage(str(error)) from error
+    if fmt not in ALLOWED_FORMATS:
+        raise NotAnImage(f"unsupported format {fmt}")
+    if min(width, height) < MIN_SIDE:
+        raise NotAnImage("image too small to show anything")
+    return ImageInfo(ALLOWED_FORMATS[fmt], fmt.lower().replace("jpeg", "jpg"), width, height, taken_at)

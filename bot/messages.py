@@ -1,0 +1,71 @@
+"""Fragments of customer-facing Chinese that actions compose into domain responses.
+
+Whole replies live in ``domain.yml``; the pieces that vary with data (stage names,
+how an order line is labelled, resolution names) live here, in one place.
+"""
+from __future__ import annotations
+
+from bot.enums import CaseState, OrderStage, Reason, Resolution
+
+STAGE = {
+    OrderStage.PAID: "已下单，等待仓库备货",
+    OrderStage.PACKED: "仓库已打包，等待发车",
+    OrderStage.DEPARTED: "已发车，正在送往自提点",
+    OrderStage.ARRIVED: "已到自提点，可以取货了",
+    OrderStage.PICKED_UP: "已取货",
+}
+
+CASE_STATE = {
+    CaseState.SUBMITTED: "已提交，等待平台审核",
+    CaseState.LEADER_REVIEW: "等待团长核实",
+    CaseState.APPROVED: "已同意",
+    CaseState.REJECTED: "未通过",
+    CaseState.REFUND_PENDING: "退款处理中",
+    CaseState.REFUNDED: "已退款",
+    CaseState.CLOSED: "已完结",
+    CaseState.CANCELLED: "已撤销",
+}
+
+REASON = {
+    Reason.SPOILED: "变质/不新鲜",
+    Reason.DAMAGED: "破损",
+    Reason.WRONG_ITEM: "发错货",
+    Reason.MISSING: "少发/漏发",
+    Reason.NO_REASON: "不想要了",
+}
+
+RESOLUTION = {
+    Resolution.REFUND_ORIGINAL: "原路退回（微信）",
+    Resolution.REFUND_BALANCE: "退到账户余额",
+    Resolution.COUPON: "换成等额优惠券",
+    Resolution.EXCHANGE: "下次送货时换新",
+}
+
+EVENT_KIND = {
+    "created": "提交申请",
+    "urged": "您催促了一次",
+    "state": "状态更新",
+}
+
+
+def money(amount) -> str:
+    """``¥25.80``."""
+    return f"¥{amount:.2f}"
+
+
+def numbered(options: list[str]) -> str:
+    """Numbered lines a customer can answer with a digit."""
+    return "\n".join(f"{i}. {text}" for i, text in enumerate(options, start=1))
+
+REFUND_ROUTE = {
+    Resolution.REFUND_ORIGINAL: "原路退回您的微信",
+    Resolution.REFUND_BALANCE: "退到您的账户余额",
+    Resolution.COUPON: "以等额优惠券发给您",
+}
+
+NEXT_STEP = {
+    CaseState.SUBMITTED: "平台同事会在{due}前审核，有结果马上通知您。",
+    CaseState.LEADER_REVIEW: "团长会在{due}前核实，有结果马上通知您。",
+    CaseState.APPROVED: "已经同意了，正在安排后续处理。",
+    CaseState.REFUND_PENDING: "退款正在处理，到账后会通知您。",
+}

@@ -1,0 +1,1 @@
+"""NLU helpers: the Jieba user dictionary built from the product catalogue."""

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Creates .venv with Python 3.10 and installs requirements.lock into it. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+find_python310() {
+  if command -v pyenv >/dev/null 2>&1; then
+    local prefix
+    prefix=$(pyenv prefix 3.10.13 2>/dev/null || pyenv prefix 3.10 2>/dev/null || true)
+    if [ -n "$prefix" ] && [ -x "$prefix/bin/python3.10" ]; then echo "$prefix/bin/python3.10"; return; fi
+  fi
+  for candidate in python3.10 /usr/bin/python3.10 /usr/local/bin/python3.10; do
+    if command -v "$candidate" >/dev/null 2>&1; then command -v "$candidate"; return; fi
+  done
+  return 1
+}
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then
+  python=$(find_python310) || { echo "Python 3.10 not found (try: pyenv install 3.10.13)" >&2; exit 1; }
+  echo "Creating .venv with $python"
+  rm -rf .venv
+  "$python" -m venv .venv
+fi
+
+stamp=.venv/.requirements.sha256
+want=$(sha256sum requirements.lock | cut -d' ' -f1)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  echo ".venv is up to date with requirements.lock"
+  exit 0
+fi
+.venv/bin/python -m pip install --quiet --upgrade "pip==24.0"
+.venv/bin/python -m pip install --quiet -r requirements.lock
+.venv/bin/python -m pip check
+echo "$want" > "$stamp"
+echo "Installed requirements.lock into .venv"
