@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any
 
@@ -59,7 +59,7 @@ def latest_metadata(tracker: Tracker) -> dict[str, Any]:
     return {}
 
 
-class SafeAction(Action):
+class SafeAction(Action, ABC):
     """An action that never leaves the customer with a stack trace or silence.
 
     Subclasses implement ``act``; any unexpected error is logged and the customer
