@@ -112,7 +112,7 @@ class ValidateReturnForm(FormValidationAction):
             tracker, "problem_reason"
         ):
             return {}
-        reason = answers.reason(latest_text(tracker))
+        reason = answers.reason(latest_text(tracker), latest_intent(tracker))
         if reason is None:
             dispatcher.utter_message(response="utter_problem_reason_invalid")
             return {"problem_reason": None}

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot import messages
+from bot.answers import REASON_BY_INTENT
 from bot.cases import (
     CaseError,
     ClaimIncomplete,
@@ -23,8 +24,7 @@ from bot.orders import RECENT_DAYS, recent_lines
 from actions.common import SafeAction, actor, current_customer, latest_intent, latest_text, now, policy
 from actions.return_claim import FORM_SLOTS, draft_from, reset_form_slots
 
-QUALITY_INTENTS = frozenset({"report_spoiled", "report_damaged", "report_wrong_item",
-                             "report_missing_item"})
+QUALITY_INTENTS = frozenset(i for i, r in REASON_BY_INTENT.items() if r.is_quality)
 
 
 class ActionStartReturn(SafeAction):
@@ -49,11 +49,13 @@ class ActionStartReturn(SafeAction):
             response="utter_start_return_quality" if intent in QUALITY_INTENTS
             else "utter_start_return"
         )
-        keep_reason = intent != "request_return"
-        events = [SlotSet(name, None) for name in FORM_SLOTS
-                  if not (keep_reason and name == "problem_reason")]
-        return [*events, SlotSet("problem_description", latest_text(tracker)[:500] or None),
-                SlotSet("return_ready", True)]
+        reason = REASON_BY_INTENT.get(intent)
+        return [
+            *(SlotSet(name, None) for name in FORM_SLOTS),
+            SlotSet("problem_reason", reason.value if reason else None),
+            SlotSet("problem_description", latest_text(tracker)[:500] or None),
+            SlotSet("return_ready", True),
+        ]
 
 
 def _announce(dispatcher: CollectingDispatcher, opened: Opened, hours: dict[Review, int]) -> None:

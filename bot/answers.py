@@ -12,12 +12,21 @@ from bot.quantity import in_line_unit, parse_quantity
 # The order of the numbered reason question in domain.yml (utter_ask_problem_reason).
 REASON_OPTIONS = (Reason.SPOILED, Reason.DAMAGED, Reason.WRONG_ITEM, Reason.MISSING,
                   Reason.NO_REASON)
+REASON_BY_INTENT = {
+    "report_spoiled": Reason.SPOILED,
+    "report_damaged": Reason.DAMAGED,
+    "report_wrong_item": Reason.WRONG_ITEM,
+    "report_missing_item": Reason.MISSING,
+    "return_no_reason": Reason.NO_REASON,
+}
+# Checked in this order: the customer's own mistake before "错", "漏发" before "漏",
+# "压坏/摔坏" (damage) before "坏" (spoiled).
 _REASON_WORDS = (
-    (Reason.SPOILED, r"坏|烂|霉|臭|馊|变质|不新鲜|虫|酸了|过期"),
+    (Reason.NO_REASON, r"不想要|不要了|买多|拍错|下错|无理由|没问题"),
+    (Reason.MISSING, r"少|漏发|没收到|缺|不够"),
     (Reason.DAMAGED, r"破|碎|裂|压|漏|化了|瘪|摔"),
     (Reason.WRONG_ITEM, r"错|不是我买的|不对"),
-    (Reason.MISSING, r"少|漏发|没收到|缺|不够"),
-    (Reason.NO_REASON, r"不想要|不要了|买多|拍错|无理由|没问题"),
+    (Reason.SPOILED, r"坏|烂|霉|臭|馊|变质|不新鲜|虫|酸了|过期"),
 )
 _UNOPENED_YES = re.compile(r"没拆|未拆|没开|没打开|没有拆|没有打开|没动|原封|完好|未开封|没开封")
 _UNOPENED_NO = re.compile(r"拆了|拆开|打开了|开了|开封了|吃了|用了|尝了|已拆|拆过")
@@ -33,8 +42,10 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").strip()
 
 
-def reason(text: str) -> Reason | None:
-    """A reason from a digit (the numbered list) or the words used."""
+def reason(text: str, intent: str | None = None) -> Reason | None:
+    """A reason from a digit (the numbered list), the understood intent, or the words used."""
+    if intent in REASON_BY_INTENT:
+        return REASON_BY_INTENT[intent]
     picked = parse_choice(text, len(REASON_OPTIONS))
     if picked is not None:
         return REASON_OPTIONS[picked - 1]

@@ -49,6 +49,8 @@ def process_commands(settings: Settings, model: Path, endpoints: Path) -> dict[s
 def run() -> int:
     """Starts the action server and the Rasa server; Ctrl-C stops both."""
     settings = get_settings()
+    # A plain `kill` must stop the children too, not orphan them on their ports.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     for line in prepare_database(settings):
         print(line)
     model = ensure_model()

@@ -26,6 +26,7 @@ _CN_NUMBER = "(?:[零〇一二三四五六七八九十百]+|[两俩])"
 _NUMBER = rf"(?P<num>\d+(?:\.\d+)?|{_CN_NUMBER}(?:点[零〇一二三四五六七八九]+)?)"
 _UNIT = "(?P<unit>" + "|".join(re.escape(u) for u in _UNITS) + ")"
 _QUANTITY = re.compile(rf"{_NUMBER}\s*{_UNIT}?(?P<half>半)?", re.IGNORECASE)
+_LIANG_AFTER_JIN = re.compile(rf"\s*{_NUMBER}\s*两")
 _HALF_ONLY = re.compile(rf"半\s*{_UNIT}")
 _EVERYTHING = re.compile(r"全部|全都|都坏|都烂|都破|都是|所有|一整|整[盒箱袋份个]|全坏|全烂|全碎|全破|一个都")
 _HALF_OF_IT = re.compile(r"一半")
@@ -89,7 +90,13 @@ def parse_quantity(text: str) -> Quantity | None:
         return None
     if match.group("half"):
         amount += Decimal("0.5")
-    return Quantity(amount=amount, unit=match.group("unit"))
+    unit = match.group("unit")
+    if unit == "斤":
+        # 一斤二两: jin and liang together
+        liang = _LIANG_AFTER_JIN.match(normalised, match.end())
+        if liang and (extra := _number(liang.group("num"))) is not None:
+            amount += extra * _WEIGHT_IN_JIN["两"]
+    return Quantity(amount=amount, unit=unit)
 
 
 def in_line_unit(quantity: Quantity, line_unit: str, bought: Decimal) -> Decimal:

@@ -15,5 +15,5 @@ if grep -q "story:" "$out/failed_test_stories.yml" 2>/dev/null; then
   echo "rasa test core: some test stories were mispredicted" >&2
   exit 1
 fi
-stories=$(grep -c -- "- story:" tests/stories/*.yml | awk -F: '{s+=$2} END {print s}')
+stories=$(cat tests/stories/*.yml | grep -c -- "- story:")
 echo "rasa test core: $stories test stories, 0 failed"

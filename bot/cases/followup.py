@@ -4,12 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+from bot import audit
 
 from bot.cases.errors import CaseNotFound, CaseNotOpen, InvalidTransition
 from bot.cases.states import CANCELLABLE, OPEN, add_event, transition
 from bot.cases.views import CaseView, case_view, cases_query
-from bot.db import ReturnCase
+from bot.db import Coupon, ReturnCase
 from bot.enums import CaseState
 
 
@@ -20,6 +23,16 @@ def _customer_case(session: Session, customer_id: int, ref: str) -> ReturnCase:
     if case is None:
         raise CaseNotFound(ref)
     return case
+
+
+def _revoke_coupons(session: Session, case: ReturnCase, actor: str) -> None:
+    """Takes back unused compensation of a withdrawn case."""
+    coupons = session.scalars(
+        select(Coupon).where(Coupon.case_id == case.id, Coupon.state == "issued")
+    ).all()
+    for coupon in coupons:
+        coupon.state = "revoked"
+        audit.record(session, actor, "coupon.revoked", "coupon", coupon.id, ref=case.ref)
 
 
 def cancel_case(
@@ -35,6 +48,7 @@ def cancel_case(
     if case.state not in CANCELLABLE:
         raise InvalidTransition(case.state, CaseState.CANCELLED)
     transition(session, case, CaseState.CANCELLED, actor=actor, at=now, note="withdrawn by customer")
+    _revoke_coupons(session, case, actor)
     session.flush()
     return case_view(case)
 

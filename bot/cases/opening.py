@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.cases.errors import CaseError, LineNotFound, QuantityInvalid
 from bot.cases.states import add_event, transition
 from bot.cases.views import CaseView, case_view, cases_query
@@ -79,6 +80,14 @@ def _recent_case_count(session: Session, customer_id: int, since: datetime) -> i
     ) or 0
 
 
+def _own_evidence(session: Session, draft: ClaimDraft) -> Evidence | None:
+    """The draft's photo, if it exists and was sent by this customer."""
+    if draft.evidence_id is None:
+        return None
+    evidence = session.get(Evidence, draft.evidence_id)
+    return evidence if evidence is not None and evidence.customer_id == draft.customer_id else None
+
+
 def assess(session: Session, draft: ClaimDraft, now: datetime, policy: Policy) -> Assessment:
     """Applies the policy to the draft with everything the database knows.
 
@@ -92,13 +101,14 @@ def assess(session: Session, draft: ClaimDraft, now: datetime, policy: Policy) -
     affected = draft.quantity_affected
     if affected is not None and not (Decimal(0) < affected <= line.quantity):
         raise QuantityInvalid(f"{affected} of {line.quantity}")
+    evidence = _own_evidence(session, draft)
     reused, stale = (False, False)
-    if draft.evidence_id is not None:
-        reused, stale = photo_flags(session, draft.evidence_id, line.picked_up_at or line.arrived_at)
+    if evidence is not None:
+        reused, stale = photo_flags(session, evidence.id, line.picked_up_at or line.arrived_at)
     facts = ClaimFacts(
         category=line.category, unit_price=line.unit_price, quantity_bought=line.quantity,
         quantity_affected=affected, reason=draft.reason, stage=line.stage,
-        picked_up_at=line.picked_up_at, now=now, has_photo=draft.evidence_id is not None,
+        picked_up_at=line.picked_up_at, now=now, has_photo=evidence is not None,
         unopened=draft.unopened, photo_reused=reused, photo_stale=stale,
         returns_last_30_days=_recent_case_count(
             session, draft.customer_id, now - timedelta(days=policy.frequent_returns_days)
@@ -109,6 +119,18 @@ def assess(session: Session, draft: ClaimDraft, now: datetime, policy: Policy) -
 
 def _existing(session: Session, claim_key: str) -> ReturnCase | None:
     return session.scalars(cases_query().where(ReturnCase.open_key == claim_key)).first()
+
+
+def _attribute_to_supplier(session: Session, case: ReturnCase, product_id: int,
+                           now: datetime) -> None:
+    product = session.get(Product, product_id)
+    incident = SupplierIncident(supplier_id=product.supplier_id, product_id=product.id,
+                                batch=product.batch, case_id=case.id, reason=case.reason,
+                                created_at=now)
+    session.add(incident)
+    session.flush()
+    audit.record(session, "bot", "supplier_incident.recorded", "supplier_incident", incident.id,
+                 ref=case.ref, supplier_id=product.supplier_id, batch=product.batch)
 
 
 def _route(session: Session, case: ReturnCase, decision: Decision, policy: Policy,
@@ -124,13 +146,21 @@ def _route(session: Session, case: ReturnCase, decision: Decision, policy: Polic
         return
     transition(session, case, CaseState.APPROVED, actor="bot", at=now, note=decision.rule_id)
     if decision.compensation > 0:
-        session.add(Coupon(
+        coupon = Coupon(
             code=f"CP{secrets.token_hex(5).upper()}", customer_id=case.customer_id,
             case_id=case.id, amount=decision.compensation, kind="compensation",
             expires_at=now + timedelta(days=COUPON_VALID_DAYS),
-        ))
+        )
+        session.add(coupon)
+        session.flush()
+        audit.record(session, "bot", "coupon.issued", "coupon", coupon.id, ref=case.ref,
+                     amount=str(coupon.amount))
     if case.resolution is not Resolution.EXCHANGE and case.refund_amount > 0:
-        session.add(Refund(case_id=case.id, amount=case.refund_amount, method=case.resolution))
+        refund = Refund(case_id=case.id, amount=case.refund_amount, method=case.resolution)
+        session.add(refund)
+        session.flush()
+        audit.record(session, "bot", "refund.requested", "refund", refund.id, ref=case.ref,
+                     amount=str(refund.amount), method=refund.method.value)
         transition(session, case, CaseState.REFUND_PENDING, actor="bot", at=now,
                    note=f"refund {case.refund_amount}")
 
@@ -145,10 +175,10 @@ def open_case(
         ClaimRefused: the policy does not allow it.
         ClaimIncomplete: a required photo or answer is missing.
     """
+    assessment = assess(session, draft, now, policy)
     existing = _existing(session, draft.claim_key)
     if existing is not None:
         return Opened(case_view(existing), created=False)
-    assessment = assess(session, draft, now, policy)
     decision = assessment.decision
     if not decision.eligible:
         raise ClaimRefused(decision)
@@ -177,15 +207,12 @@ def open_case(
     case.ref = f"R{1000 + case.id}"
     add_event(session, case, actor=actor, kind="created", at=now, to_state=CaseState.SUBMITTED,
               note=decision.rule_id)
-    if draft.evidence_id is not None:
-        evidence = session.get(Evidence, draft.evidence_id)
-        if evidence is not None and evidence.customer_id == draft.customer_id:
-            evidence.case_id = case.id
+    evidence = _own_evidence(session, draft)
+    if evidence is not None:
+        evidence.case_id = case.id
+        audit.record(session, actor, "evidence.attached", "evidence", evidence.id, ref=case.ref)
     if draft.reason.is_quality:
-        product = session.get(Product, assessment.line.product_id)
-        session.add(SupplierIncident(supplier_id=product.supplier_id, product_id=product.id,
-                                     batch=product.batch, case_id=case.id, reason=draft.reason,
-                                     created_at=now))
+        _attribute_to_supplier(session, case, assessment.line.product_id, now)
     _route(session, case, decision, policy, now)
     session.flush()
     session.refresh(case)

@@ -41,9 +41,9 @@ def add_event(
     to_state: CaseState | None = None,
 ) -> CaseEvent:
     """Appends a timeline entry and the matching audit entry."""
-    event = CaseEvent(case_id=case.id, at=at, actor=actor, kind=kind, note=note,
+    event = CaseEvent(at=at, actor=actor, kind=kind, note=note,
                       from_state=from_state, to_state=to_state)
-    session.add(event)
+    case.events.append(event)
     audit.record(session, actor, f"case.{kind}", "return_case", case.id, ref=case.ref,
                  from_state=from_state and from_state.value,
                  to_state=to_state and to_state.value, note=note)

@@ -62,22 +62,15 @@ def test_no_reason_recognised(text: str) -> None:
     assert reason(text) is None
 
 
-@pytest.mark.xfail(strict=True, reason="bug: bot/answers.py _REASON_WORDS checks SPOILED (坏) before "
-                   "DAMAGED (压/摔), so option 2's own words 压坏 are read as spoiled")
 @pytest.mark.parametrize("text", ["压坏了", "摔坏了"])
 def test_crushed_is_damage(text: str) -> None:
     assert reason(text) is Reason.DAMAGED
 
 
-@pytest.mark.xfail(strict=True, reason="bug: bot/answers.py _REASON_WORDS checks DAMAGED (漏) before "
-                   "MISSING (漏发), so option 4's own word 漏发 is read as damaged")
 def test_left_out_of_the_delivery_is_missing() -> None:
     assert reason("漏发了") is Reason.MISSING
 
 
-@pytest.mark.xfail(strict=True, reason="bug: bot/answers.py _REASON_WORDS checks WRONG_ITEM (错) before "
-                   "NO_REASON (拍错), so the customer's own ordering mistake 拍错了 becomes a "
-                   "wrong-item quality claim (supplier incident, compensation coupon)")
 def test_ordered_by_mistake_is_no_reason() -> None:
     assert reason("我拍错了") is Reason.NO_REASON
 

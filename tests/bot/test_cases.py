@@ -273,9 +273,6 @@ def test_someone_elses_line_is_not_found(app_db, policy, now) -> None:
                       now, policy, "bot")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: open_case (bot/cases/opening.py) looks up an existing case "
-                   "by open_key before checking the line is the customer's, so another customer gets "
-                   "the owner's case (ref, product, refund, timeline) back as created=False")
 def test_someone_elses_line_with_an_open_case_is_not_found(app_db, policy, now) -> None:
     with unit_of_work() as session:
         open_case(session, missing_claim(session, now), now, policy, "customer:demo-1")
@@ -286,9 +283,6 @@ def test_someone_elses_line_with_an_open_case_is_not_found(app_db, policy, now) 
                       now, policy, "customer:demo-2")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: assess (bot/cases/opening.py) sets has_photo from "
-                   "draft.evidence_id is not None without checking the evidence exists and is the "
-                   "customer's; the claim is auto-approved and refunded while no photo is attached")
 def test_a_photo_that_is_not_the_customers_does_not_count(app_db, policy, now) -> None:
     with unit_of_work() as session:
         others = photo(session, app_db, "demo-3", color=(9, 9, 9))
@@ -381,6 +375,17 @@ def test_a_refund_on_its_way_cannot_be_withdrawn(app_db, policy, now) -> None:
         assert row(session, ref).state is S.REFUND_PENDING
 
 
+def test_withdrawing_an_approved_case_takes_back_its_coupon(app_db, policy, now) -> None:
+    with unit_of_work() as session:
+        draft = strawberry_claim(session, app_db, now, reason=Reason.WRONG_ITEM,
+                                 resolution=Resolution.EXCHANGE)
+        case = open_case(session, draft, now, policy, "customer:demo-1").case
+        assert case.state is S.APPROVED and case.compensation == Decimal("3")
+        cancel_case(session, draft.customer_id, case.ref, now, "customer:demo-1")
+    with app_db.session() as session:
+        assert count(session, Coupon, Coupon.case_id == case.id, Coupon.state == "issued") == 0
+
+
 @pytest.mark.parametrize(("who", "ref"), [("demo-1", "R0901"), ("demo-5", "R9999")])
 def test_only_the_customers_own_cases_can_be_withdrawn(app_db, now, who: str, ref: str) -> None:
     with unit_of_work() as session:
@@ -450,9 +455,6 @@ def test_urging_someone_elses_case(app_db, now) -> None:
             urge_case(session, customer_id(session, "demo-1"), "R0901", now, "customer:demo-1")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: urge_case/cancel_case (bot/cases/followup.py) return "
-                   "case_view(case) built from the case's already-loaded events; add_event adds the "
-                   "CaseEvent by case_id only, so the returned timeline lacks the change just made")
 @pytest.mark.parametrize("action", ["urge", "cancel"])
 def test_returned_view_includes_the_change_just_made(app_db, policy, now, action: str) -> None:
     with unit_of_work() as session:

@@ -99,8 +99,6 @@ def test_a_fraction_is_rounded_to_cents() -> None:
     assert in_line_unit(parsed, "斤", Decimal("1.55")) == Decimal("0.78")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: 一斤二两 (1 jin 2 liang = 1.2 jin) is read as 1 jin; "
-                   "parse_quantity stops at the first number+unit and drops the trailing 二两")
 def test_jin_and_liang_together() -> None:
     parsed = parse_quantity("一斤二两")
     assert in_line_unit(parsed, "斤", Decimal("3")) == Decimal("1.2")
