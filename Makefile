@@ -5,6 +5,7 @@ RASA := $(VENV)/bin/rasa
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: setup lock run shell train test test-unit test-rasa test-services migrate seed eval bench clean
 
@@ -33,16 +34,19 @@ migrate:
 seed:
 	@$(PY) -m bot.cli seed
 
-test: test-unit test-rasa
+## Everything that needs no outside service: Rasa's checks, then the pytest suite
+## (unit, action and end-to-end tests; the model is trained once and cached).
+test: test-rasa test-unit
 
 test-unit:
-	@$(PY) -m pytest -m "not services" -q
+	@$(PY) -m pytest -m "not services" -q -p no:warnings
 
 test-rasa:
 	@bash scripts/test_rasa.sh
 
+## Tests against PostgreSQL on loopback (TEST_POSTGRES_URL); they fail without it.
 test-services:
-	@$(PY) -m pytest -m services -q
+	@$(PY) -m pytest -m services -q -p no:warnings
 
 eval:
 	@echo "make eval arrives with the NLU issue (#3)."; exit 1
