@@ -7,7 +7,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.catalogue import mentioned_products
+from bot.catalogue import mentioned_category
 from bot.db.session import unit_of_work
 from bot.policy import describe
 
@@ -21,8 +21,7 @@ class ActionExplainPolicy(SafeAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
         with unit_of_work() as session:
-            products = mentioned_products(session, latest_text(tracker))
-            category = products[0].category if len({p.category for p in products}) == 1 else None
+            category = mentioned_category(session, latest_text(tracker))
         report = "\n".join(describe(policy(), category))
         dispatcher.utter_message(response="utter_policy", report=report)
         return []

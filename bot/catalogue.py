@@ -9,6 +9,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Product
+from bot.enums import Category
+
+# Words customers use for a whole kind of goods ("水果能退吗"), checked when no
+# product of the catalogue is named.
+CATEGORY_WORDS: dict[Category, tuple[str, ...]] = {
+    Category.FRESH: ("生鲜", "水果", "蔬菜", "青菜", "肉", "海鲜", "鱼", "虾", "蛋", "奶",
+                     "面包", "冻品"),
+    Category.STANDARD: ("标品", "日用品", "零食", "粮油", "米面", "调料", "纸巾", "洗护"),
+    Category.CUSTOM: ("定制", "蛋糕"),
+    Category.HIGH_VALUE: ("家电", "电器", "高价"),
+}
 
 Key = TypeVar("Key")
 
@@ -45,3 +56,11 @@ def mentioned_products(session: Session, text: str) -> list[Product]:
     """Products of the catalogue that ``text`` names, most specific first."""
     products = session.scalars(select(Product).order_by(Product.id)).all()
     return mentioned(text, [(p, (p.name, *p.aliases)) for p in products])
+
+
+def mentioned_category(session: Session, text: str) -> Category | None:
+    """The one kind of goods ``text`` is about, by product or by category word."""
+    categories = {product.category for product in mentioned_products(session, text)}
+    if not categories:
+        categories = set(mentioned(text, list(CATEGORY_WORDS.items())))
+    return categories.pop() if len(categories) == 1 else None

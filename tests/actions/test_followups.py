@@ -162,3 +162,10 @@ async def test_a_failing_service_gives_an_apology_not_a_stack_trace(app_db, monk
     messages, events = await run(ActionCaseStatus(), tracker("demo-1", "进度", "ask_case_status"))
 
     assert responses(messages) == ["utter_technical_problem"] and events == []
+
+
+async def test_policy_for_a_kind_of_goods(app_db):
+    messages, _ = await run(ActionExplainPolicy(), tracker("demo-1", "水果能退吗", "ask_return_policy"))
+
+    report = messages[0]["report"]
+    assert "生鲜" in report and "标品" not in report

@@ -99,3 +99,26 @@ def test_odd_messages_get_a_polite_answer(product, text):
 
     assert replies, "the customer must never be left without an answer"
     assert not any("Traceback" in r or "Error" in r for r in replies)
+
+
+def test_the_terminal_chat_client_talks_to_the_running_assistant(product, monkeypatch, capsys):
+    from bot import chat
+
+    monkeypatch.setenv("RASA_PORT", product.rasa_url.rsplit(":", 1)[1])
+    from bot.settings import get_settings
+
+    get_settings.cache_clear()
+    lines = iter(["我的菜到了吗"])
+
+    def typed(prompt: str) -> str:
+        try:
+            return next(lines)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", typed)
+
+    assert chat.chat("demo-3") == 0
+
+    assert "取货码" in capsys.readouterr().out
+    get_settings.cache_clear()

@@ -1,0 +1,29 @@
+"""Configuration from the environment."""
+from __future__ import annotations
+
+from bot.settings import ROOT, load_settings
+
+
+def test_defaults_are_the_embedded_single_machine_setup():
+    settings = load_settings({})
+
+    assert settings.database_url == f"sqlite:///{ROOT / 'var' / 'bot.db'}"
+    assert settings.tracker_store_url == settings.database_url
+    assert (settings.rasa_port, settings.actions_port) == (5005, 5055)
+    assert settings.action_endpoint_url == "http://127.0.0.1:5055/webhook"
+    assert settings.redis_url is None
+
+
+def test_relative_sqlite_paths_are_relative_to_the_repository():
+    settings = load_settings({"DATABASE_URL": "sqlite:///var/other.db", "ACTIONS_PORT": "6000"})
+
+    assert settings.database_url == f"sqlite:///{ROOT / 'var' / 'other.db'}"
+    assert settings.action_endpoint_url == "http://127.0.0.1:6000/webhook"
+
+
+def test_a_separate_tracker_store_and_postgres_are_taken_as_given():
+    settings = load_settings({"DATABASE_URL": "postgresql://u@db/shop",
+                              "TRACKER_STORE_URL": "postgresql://u@db/rasa"})
+
+    assert settings.database_url == "postgresql://u@db/shop"
+    assert settings.tracker_store_url == "postgresql://u@db/rasa"
