@@ -169,3 +169,13 @@ async def test_policy_for_a_kind_of_goods(app_db):
 
     report = messages[0]["report"]
     assert "生鲜" in report and "标品" not in report
+
+
+async def test_a_closed_case_cannot_be_withdrawn(app_db):
+    [closed, *_] = cases_of("demo-5")
+    assert closed.state is CaseState.CLOSED
+
+    messages, _ = await run(ActionCancelCase(), tracker("demo-5", f"撤销{closed.ref}", "cancel_case"))
+
+    assert responses(messages) == ["utter_cancel_not_allowed"] and messages[0]["state"] == "已完结"
+    assert cases_of("demo-5")[0].state is CaseState.CLOSED

@@ -191,3 +191,18 @@ async def test_a_resolution_is_read_from_its_number(app_db):
         problem_reason="missing", quantity="1"))
 
     assert slot_values(events)["resolution"] == "refund_balance"
+
+
+async def test_an_answer_that_is_no_known_problem_is_asked_again(app_db):
+    messages, events = await run(ValidateReturnForm(), _form(
+        "demo-1", "嗯嗯", requested_slot="problem_reason", order_line_id=_strawberries()))
+
+    assert slot_values(events)["problem_reason"] is None
+    assert "utter_problem_reason_invalid" in responses(messages)
+
+
+async def test_a_numbered_problem_is_understood(app_db):
+    _, events = await run(ValidateReturnForm(), _form(
+        "demo-1", "2", requested_slot="problem_reason", order_line_id=_strawberries()))
+
+    assert slot_values(events)["problem_reason"] == "damaged"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bot.db.session import unit_of_work
 from bot.enums import CaseState, Reason
 from tests.actions.lookups import cases_of, line_id
 from tests.actions.trackers import responses, run, slot_values, tracker
@@ -84,3 +85,18 @@ async def test_submit_without_line_or_reason_answers_politely(app_db):
 
     assert responses(messages) == ["utter_default"]
     assert cases_of("demo-1") == []
+
+
+async def test_a_customer_without_recent_orders_is_told_so(app_db):
+    from bot.db import ChannelIdentity, Customer
+
+    with unit_of_work() as session:
+        customer = Customer(name="新客户", phone="13900000000", pickup_point_id=1)
+        session.add(customer)
+        session.flush()
+        session.add(ChannelIdentity(channel="rest", external_id="newcomer", customer_id=customer.id))
+
+    messages, events = await run(ActionStartReturn(), tracker("newcomer", "鸡蛋碎了", "report_damaged"))
+
+    assert slot_values(events) == {"return_ready": False}
+    assert responses(messages) == ["utter_no_orders"] and messages[0]["days"] == 14
