@@ -10,7 +10,7 @@ _CHOICE = re.compile(
     r"^(?:我?选|要|就|是)?第?(?P<n>\d{1,2}|[一二两三四五六七八九十])(?:个|号|项|条|种|单)?"
     r"(?:吧|的|那个|这个|那单|啊|呀|哈)?$"
 )
-_CASE_REF = re.compile(r"(?<![A-Za-z0-9])R\d{3,}(?!\d)", re.IGNORECASE)
+CASE_REF = re.compile(r"(?<![A-Za-z0-9])R\d{3,}(?!\d)", re.IGNORECASE)
 
 
 def parse_choice(text: str, options: int) -> int | None:
@@ -29,5 +29,5 @@ def parse_choice(text: str, options: int) -> int | None:
 
 def case_ref(text: str) -> str | None:
     """A case reference like ``R1024`` in the text, upper-cased."""
-    match = _CASE_REF.search(unicodedata.normalize("NFKC", text or ""))
+    match = CASE_REF.search(unicodedata.normalize("NFKC", text or ""))
     return match.group(0).upper() if match else None

@@ -99,6 +99,40 @@ def parse_quantity(text: str) -> Quantity | None:
     return Quantity(amount=amount, unit=unit)
 
 
+def find_quantities(text: str) -> list[tuple[int, int, Quantity]]:
+    """Every amount with a unit in ``text`` (``(start, end, quantity)``), in order.
+
+    ``text`` should already be normalised (half-width, lower case); bare numbers
+    are left out, since "1" is as likely a pick from a list as an amount.
+    """
+    found: list[tuple[int, int, Quantity]] = []
+    for match in _QUANTITY.finditer(text):
+        if found and match.start() < found[-1][1]:
+            continue  # the 二两 of 一斤二两, already counted
+        unit = match.group("unit")
+        amount = _number(match.group("num"))
+        if unit is None or amount is None:
+            continue
+        if match.group("half"):
+            amount += Decimal("0.5")
+        end = match.end()
+        if unit == "斤" and (liang := _LIANG_AFTER_JIN.match(text, end)):
+            if (extra := _number(liang.group("num"))) is not None:
+                amount += extra * _WEIGHT_IN_JIN["两"]
+                end = liang.end()
+        found.append((match.start(), end, Quantity(amount=amount, unit=unit)))
+    return found
+
+
+def canonical(quantity: Quantity) -> tuple[Decimal, str | None]:
+    """Weights in 斤 (the unit Chinese grocers weigh in); counts as said."""
+    assert quantity.amount is not None
+    if quantity.unit in _WEIGHT_IN_JIN:
+        jin = (quantity.amount * _WEIGHT_IN_JIN[quantity.unit]).normalize()
+        return jin, "斤"
+    return quantity.amount, quantity.unit
+
+
 def in_line_unit(quantity: Quantity, line_unit: str, bought: Decimal) -> Decimal:
     """The affected amount expressed in the order line's unit.
 

@@ -18,7 +18,7 @@ from tests.actions.trackers import responses, run, tracker
 
 from actions.cancel_case import ActionCancelCase
 from actions.case_status import ActionCaseStatus
-from actions.human import ActionComplainLeader, ActionRequestHuman
+from actions.human import ActionComplainLeader, ActionEscalate
 from actions.order_status import ActionOrderStatus
 from actions.return_policy import ActionExplainPolicy
 from actions.urge_case import ActionUrgeCase
@@ -135,12 +135,23 @@ async def test_policy_without_a_product_covers_every_category(app_db):
 
 
 async def test_asking_for_a_person_is_recorded_for_staff(app_db):
-    messages, _ = await run(ActionRequestHuman(), tracker("demo-1", "转人工", "request_human"))
+    track = tracker("demo-1", "转人工", "request_human", {"escalation": "human_requested"})
+
+    messages, _ = await run(ActionEscalate(), track)
 
     assert responses(messages) == ["utter_human_requested"]
     with unit_of_work() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "handoff.requested")).one()
         assert entry.entity_id == "demo-1" and entry.detail["text"] == "转人工"
+        assert entry.detail["reason"] == "human_requested"
+
+
+async def test_an_angry_customer_hears_an_apology_and_that_a_person_follows_up(app_db):
+    track = tracker("demo-1", "垃圾平台！！！", "report_spoiled", {"escalation": "angry"})
+
+    messages, _ = await run(ActionEscalate(), track)
+
+    assert responses(messages) == ["utter_escalate_angry"]
 
 
 async def test_a_complaint_about_the_leader_is_recorded(app_db):

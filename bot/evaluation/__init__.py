@@ -1,0 +1,1 @@
+"""``make eval``: NLU quality and speed on data training never sees."""

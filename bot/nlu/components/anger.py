@@ -1,0 +1,88 @@
+"""AngerClassifier: adds ``anger: {score, is_angry}`` to every parsed message.
+
+Trained from the examples that carry an anger label in their metadata
+(``metadata: {anger: angry|calm}``, see ``data/anger/``).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.anger import AngerModel, AngerScore
+
+logger = logging.getLogger(__name__)
+
+ANGER = "anger"
+LABELS = {"angry": True, "calm": False}
+_FILE = "anger.joblib"
+
+
+def anger_label(message: Message) -> bool | None:
+    """The anger label of a training example, or ``None`` if it has none."""
+    metadata = message.get("metadata") or {}
+    label = (metadata.get("example") or {}).get(ANGER)
+    return LABELS.get(label) if isinstance(label, str) else None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class AngerClassifier(GraphComponent):
+    """Scores anger separately from intent: a complaint is not anger."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        # threshold None: chosen by cross-validation at training time.
+        return {"threshold": None, "regularisation": 4.0}
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
+                 resource: Resource, model: AngerModel | None = None) -> None:
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "AngerClassifier":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        labelled = [(m.get(TEXT), label) for m in training_data.training_examples
+                    if m.get(TEXT) and (label := anger_label(m)) is not None]
+        if not labelled:
+            logger.warning("No anger-labelled examples: every message will score 0.0.")
+            return self._resource
+        texts, labels = zip(*labelled)
+        self._model = AngerModel.train(list(texts), list(labels),
+                                       c=float(self._config["regularisation"]),
+                                       threshold=self._config["threshold"])
+        logger.info("Anger model trained on %d examples (%d angry), threshold %.2f",
+                    len(labels), sum(labels), self._model.threshold)
+        with self._storage.write_to(self._resource) as directory:
+            self._model.save(directory / _FILE)
+        return self._resource
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "AngerClassifier":
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = AngerModel.load(directory / _FILE)
+        except (ValueError, FileNotFoundError):
+            logger.warning("No trained anger model in the bundle: anger scores 0.0.")
+            model = None
+        return cls(config, model_storage, resource, model)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            result = self._model.score(text) if self._model else AngerScore(0.0, False)
+            message.set(ANGER, result.as_dict(), add_to_output=True)
+        return messages

@@ -1,0 +1,112 @@
+"""The anger model and its Rasa component: train, persist, load, process."""
+from __future__ import annotations
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.anger import AngerModel
+from bot.nlu.components import AngerClassifier
+
+ANGRY = [
+    "你们卖的什么破烂草莓！！！退钱！", "垃圾平台，骗子！", "再不处理我就打12315投诉你们",
+    "呵呵，你们可真行啊", "第三次了！！还没人管？", "什么玩意儿，气死我了😡", "黑心商家，我要曝光你们",
+    "妈的又烂了", "说了多少遍了，你们有病吧", "就这服务？我谢谢你们全家", "退钱！！！马上！",
+    "坑人的东西，差评", "你们脑子有问题吧", "受够了，忍无可忍", "我要去微博曝光", "搞什么鬼啊！！",
+]
+CALM = [
+    "草莓烂了两个，能退吗", "鸡蛋碎了三个，麻烦处理一下", "有点失望，希望下次注意", "少发了一袋青菜",
+    "麻烦帮我催一下，谢谢", "我的菜到了吗", "水果能退吗", "唉，又坏了一个", "哎呀，酸奶漏了",
+    "太好了！谢谢！", "请问退款多久到账", "辛苦了，谢谢你们", "好的，没问题", "取货码多少",
+    "西瓜有点不新鲜，可以退吗", "谢谢团长，辛苦啦",
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> AngerModel:
+    return AngerModel.train(ANGRY + CALM, [True] * len(ANGRY) + [False] * len(CALM), threshold=0.5)
+
+
+def test_anger_scores_higher_than_calm(model):
+    angry = model.score("垃圾！！退钱！骗子！")
+    calm = model.score("草莓坏了一个，麻烦看下，谢谢")
+
+    assert angry.score > calm.score
+    assert angry.is_angry and not calm.is_angry
+
+
+@pytest.mark.parametrize("text", ["", "   ", "!!!???", "😡😡😡", "refund now!!!", "\x00\x01\xff", "12345"])
+def test_text_without_chinese_scores_zero(model, text):
+    result = model.score(text)
+
+    assert result.as_dict() == {"score": 0.0, "is_angry": False}
+
+
+def test_very_long_text_still_scores_in_range(model):
+    result = model.score("气死了！" * 3000)
+
+    assert 0.0 <= result.score <= 1.0
+
+
+def test_the_model_survives_saving_and_loading(model, tmp_path):
+    model.save(tmp_path / "anger.joblib")
+
+    loaded = AngerModel.load(tmp_path / "anger.joblib")
+
+    assert loaded.score("垃圾平台！").score == pytest.approx(model.score("垃圾平台！").score)
+    assert loaded.threshold == model.threshold
+
+
+def test_the_threshold_is_chosen_to_keep_calm_messages_calm():
+    texts = ANGRY * 3 + CALM * 3
+    labels = [True] * len(ANGRY) * 3 + [False] * len(CALM) * 3
+
+    chosen = AngerModel.train(texts, labels)
+
+    assert 0.3 <= chosen.threshold <= 0.9
+    assert sum(chosen.score(t).is_angry for t in CALM) <= 1
+
+
+def test_training_needs_both_kinds():
+    with pytest.raises(ValueError):
+        AngerModel.train(CALM, [False] * len(CALM))
+
+
+def _example(text: str, label: str | None) -> Message:
+    data = {"text": text, "intent": "report_spoiled"}
+    if label:
+        data["metadata"] = {"example": {"anger": label}}
+    return Message(data=data)
+
+
+def test_the_rasa_component_trains_persists_loads_and_adds_the_contract_field(tmp_path):
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("anger")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {**AngerClassifier.get_default_config(), "threshold": 0.5}
+    training = TrainingData([_example(t, "angry") for t in ANGRY]
+                            + [_example(t, "calm") for t in CALM]
+                            + [_example("没有标注的句子！！", None)])
+
+    AngerClassifier.create(config, storage, resource, context).train(training)
+    loaded = AngerClassifier.load(config, storage, resource, context)
+    messages = [Message(data={"text": t}) for t in ("垃圾！退钱！", "草莓烂了两个，能退吗", "")]
+    loaded.process(messages)
+
+    results = [m.as_dict(only_output_properties=True)["anger"] for m in messages]
+    assert results[0]["is_angry"] and not results[1]["is_angry"]
+    assert results[2] == {"score": 0.0, "is_angry": False}
+
+
+def test_an_untrained_component_still_answers_with_zero(tmp_path):
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+
+    component = AngerClassifier.load(AngerClassifier.get_default_config(), storage,
+                                     Resource("missing"), context)
+    [message] = component.process([Message(data={"text": "垃圾！"})])
+
+    assert message.get("anger") == {"score": 0.0, "is_angry": False}
