@@ -51,12 +51,22 @@ def latest_intent(tracker: Tracker) -> str | None:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 
-def latest_metadata(tracker: Tracker) -> dict[str, Any]:
-    """Metadata the channel attached to the customer's latest message."""
+def _latest_user_event(tracker: Tracker) -> dict[str, Any]:
     for event in reversed(tracker.events):
         if event.get("event") == "user":
-            return event.get("metadata") or {}
+            return event
     return {}
+
+
+def latest_metadata(tracker: Tracker) -> dict[str, Any]:
+    """Metadata the channel attached to the customer's latest message."""
+    return _latest_user_event(tracker).get("metadata") or {}
+
+
+def latest_raw_text(tracker: Tracker) -> str:
+    """The customer's latest message exactly as sent (``latest_text`` is normalised:
+    simplified, half-width, lower case), for addresses and the customer's own words."""
+    return _latest_user_event(tracker).get("text") or latest_text(tracker)
 
 
 class SafeAction(Action, ABC):

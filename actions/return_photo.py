@@ -19,7 +19,7 @@ from bot.evidence import (
 )
 from bot.settings import get_settings
 
-from actions.common import current_customer, latest_metadata, latest_text
+from actions.common import current_customer, latest_metadata, latest_raw_text
 
 logger = logging.getLogger(__name__)
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
@@ -30,7 +30,7 @@ def _image_url(tracker: Tracker) -> str | None:
     url = metadata.get("image_url")
     if isinstance(url, str) and url:
         return url
-    match = _URL.search(latest_text(tracker))
+    match = _URL.search(latest_raw_text(tracker))
     return match.group(0) if match else None
 
 

@@ -21,7 +21,15 @@ from bot.db.session import unit_of_work
 from bot.enums import Resolution, Review
 from bot.orders import RECENT_DAYS, recent_lines
 
-from actions.common import SafeAction, actor, current_customer, latest_intent, latest_text, now, policy
+from actions.common import (
+    SafeAction,
+    actor,
+    current_customer,
+    latest_intent,
+    latest_raw_text,
+    now,
+    policy,
+)
 from actions.return_claim import FORM_SLOTS, draft_from, reset_form_slots
 
 QUALITY_INTENTS = frozenset(i for i, r in REASON_BY_INTENT.items() if r.is_quality)
@@ -53,7 +61,7 @@ class ActionStartReturn(SafeAction):
         return [
             *(SlotSet(name, None) for name in FORM_SLOTS),
             SlotSet("problem_reason", reason.value if reason else None),
-            SlotSet("problem_description", latest_text(tracker)[:500] or None),
+            SlotSet("problem_description", latest_raw_text(tracker)[:500] or None),
             SlotSet("return_ready", True),
         ]
 

@@ -142,7 +142,7 @@ async def test_a_photo_address_is_fetched_and_stored_as_evidence(app_db, image_s
 
 
 async def test_a_file_that_is_not_an_image_is_refused_and_not_stored(app_db, image_server):
-    url = image_server.add("/fake.jpg", b"<html>not a picture</html>", "image/jpeg")
+    url = image_server.add("/Fake.JPG", b"<html>not a picture</html>", "image/jpeg")
 
     messages, events = await run(ValidateReturnForm(), _photo_step(url))
 

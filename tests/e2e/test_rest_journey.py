@@ -35,7 +35,7 @@ def _return_journey(product, sender: str, photo_url: str) -> list[str]:
 
 
 def test_spoiled_strawberries_become_one_refunded_case(product, image_server):
-    photo_url = image_server.add("/straw.jpg", jpeg_bytes(), "image/jpeg")
+    photo_url = image_server.add("/Photos/Straw.JPG", jpeg_bytes(), "image/jpeg")
 
     closing = _return_journey(product, "demo-1", photo_url)
 
