@@ -24,10 +24,15 @@ class Example:
 
 
 def _training_texts() -> set[str]:
+    from rasa.shared.data import is_nlu_file
     from rasa.shared.nlu.training_data.loading import load_data
 
-    return {normalise(m.get("text")) for m in load_data(str(TRAINING_DATA)).training_examples
-            if m.get("text")}
+    texts: set[str] = set()
+    for path in sorted(TRAINING_DATA.rglob("*.yml")):
+        if is_nlu_file(str(path)):
+            texts |= {normalise(m.get("text")) for m in load_data(str(path)).training_examples
+                      if m.get("text")}
+    return texts
 
 
 def _unseen(examples: list[Example], seen: set[str]) -> tuple[list[Example], int]:

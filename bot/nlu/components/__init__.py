@@ -4,6 +4,9 @@
 """
 from bot.nlu.components.anger import AngerClassifier
 from bot.nlu.components.entities import CatalogueEntityExtractor
+from bot.nlu.components.intent import CharNgramIntentClassifier
 from bot.nlu.components.normaliser import TextNormaliser
 
-__all__ = ["AngerClassifier", "CatalogueEntityExtractor", "TextNormaliser"]
+__all__ = [
+    "AngerClassifier", "CatalogueEntityExtractor", "CharNgramIntentClassifier", "TextNormaliser",
+]

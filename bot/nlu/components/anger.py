@@ -1,22 +1,31 @@
 """AngerClassifier: adds ``anger: {score, is_angry}`` to every parsed message.
 
 Trained from the examples that carry an anger label in their metadata
-(``metadata: {anger: angry|calm}``, see ``data/anger/``).
+(``metadata: {anger: angry|calm}``, see ``data/anger/``), plus general social-media
+style examples that are not customer intents (``general_data``, angry / not_angry).
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.anger import AngerModel, AngerScore
+from bot.nlu.anger.model import words
+from bot.nlu.normalise import normalise
+from bot.settings import ROOT
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +41,27 @@ def anger_label(message: Message) -> bool | None:
     return LABELS.get(label) if isinstance(label, str) else None
 
 
+def tokens_of(message: Message) -> list[str]:
+    """The tokeniser's words (Jieba with the product dictionary), or Jieba's own."""
+    tokens = message.get(TOKENS_NAMES[TEXT]) or []
+    return [t.text for t in tokens] or words(normalise(message.get(TEXT) or ""))
+
+
+def _general_path(config: dict[str, Any]) -> Path | None:
+    name = config.get("general_data")
+    return (ROOT / name) if name else None
+
+
+def general_examples(path: Path | None) -> list[tuple[str, bool]]:
+    """``(text, angry)`` pairs of the general-domain file, if there is one."""
+    if path is None:
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [(text, True) for text in data.get("angry") or []] + [
+        (text, False) for text in data.get("not_angry") or []
+    ]
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class AngerClassifier(GraphComponent):
     """Scores anger separately from intent: a complaint is not anger."""
@@ -39,7 +69,15 @@ class AngerClassifier(GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         # threshold None: chosen by cross-validation at training time.
-        return {"threshold": None, "regularisation": 4.0}
+        return {"threshold": None, "regularisation": 10.0, "general_data": None}
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """Retrains when the general-domain file changes (it is not Rasa training data)."""
+        path = _general_path(config)
+        if path is None or not path.exists():
+            return None
+        return hashlib.sha256(path.read_bytes()).hexdigest()
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
                  resource: Resource, model: AngerModel | None = None) -> None:
@@ -54,15 +92,19 @@ class AngerClassifier(GraphComponent):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        labelled = [(m.get(TEXT), label) for m in training_data.training_examples
+        labelled = [(m.get(TEXT), label, tokens_of(m), True)
+                    for m in training_data.training_examples
                     if m.get(TEXT) and (label := anger_label(m)) is not None]
+        labelled += [(text, label, words(normalise(text)), False)
+                     for text, label in general_examples(_general_path(self._config))]
         if not labelled:
             logger.warning("No anger-labelled examples: every message will score 0.0.")
             return self._resource
-        texts, labels = zip(*labelled)
+        texts, labels, tokens, in_domain = zip(*labelled)
         self._model = AngerModel.train(list(texts), list(labels),
                                        c=float(self._config["regularisation"]),
-                                       threshold=self._config["threshold"])
+                                       threshold=self._config["threshold"], tokens=list(tokens),
+                                       in_domain=list(in_domain))
         logger.info("Anger model trained on %d examples (%d angry), threshold %.2f",
                     len(labels), sum(labels), self._model.threshold)
         with self._storage.write_to(self._resource) as directory:
@@ -83,6 +125,7 @@ class AngerClassifier(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            result = self._model.score(text) if self._model else AngerScore(0.0, False)
+            result = (self._model.score(text, tokens_of(message)) if self._model
+                      else AngerScore(0.0, False))
             message.set(ANGER, result.as_dict(), add_to_output=True)
         return messages
