@@ -13,14 +13,7 @@ language: zh
 pipeline:
   - name: bot.nlu.components.TextNormaliser
   - name: JiebaTokenizer
-  - name: CountVectorsFeaturizer
-    analyzer: char_wb
-    min_ngram: 1
-    max_ngram: 2
-  - name: DIETClassifier
-    epochs: 20
-    number_of_transformer_layers: 0
-    entity_recognition: false
+  - name: bot.nlu.components.CharNgramIntentClassifier
   - name: bot.nlu.components.AngerClassifier
     threshold: 0.5
   - name: bot.nlu.components.CatalogueEntityExtractor
