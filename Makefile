@@ -7,7 +7,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup lock run shell train test test-unit test-rasa test-services migrate seed eval bench clean
+.PHONY: setup lock run shell train test lint test-unit test-rasa test-services migrate seed eval bench clean
 
 ## Create .venv with Python 3.10 and install the locked dependencies (idempotent).
 setup:
@@ -36,7 +36,10 @@ seed:
 
 ## Everything that needs no outside service: Rasa's checks, then the pytest suite
 ## (unit, action and end-to-end tests; the model is trained once and cached).
-test: test-rasa test-unit
+test: lint test-rasa test-unit
+
+lint:
+	@$(VENV)/bin/ruff check .
 
 test-unit:
 	@$(PY) -m pytest -m "not services" -q -p no:warnings

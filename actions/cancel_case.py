@@ -7,24 +7,20 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.case_choice import ask_which, choose_case
+from actions.common import CustomerAction, actor, latest_text, now
 from bot import messages
 from bot.cases import CaseNotFound, InvalidTransition, cancel_case
+from bot.customers import CustomerView
 from bot.db.session import unit_of_work
 
-from actions.case_choice import ask_which, choose_case
-from actions.common import SafeAction, actor, current_customer, latest_text, now
 
-
-class ActionCancelCase(SafeAction):
+class ActionCancelCase(CustomerAction):
     def name(self) -> str:
         return "action_cancel_case"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
-        customer = current_customer(tracker)
-        if customer is None:
-            dispatcher.utter_message(response="utter_unknown_customer")
-            return []
+    async def act_for(self, customer: CustomerView, dispatcher: CollectingDispatcher,
+                      tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         choice = choose_case(customer.id, latest_text(tracker))
         if choice.ref is None:
             ask_which(dispatcher, "utter_cancel_which", choice.open_cases)

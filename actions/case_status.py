@@ -7,26 +7,22 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import CustomerAction, latest_text
 from bot.cases import customer_cases
 from bot.choices import case_ref
+from bot.customers import CustomerView
 from bot.db.session import unit_of_work
 from bot.reports import case_report, next_step
-
-from actions.common import SafeAction, current_customer, latest_text
 
 SHOWN = 3
 
 
-class ActionCaseStatus(SafeAction):
+class ActionCaseStatus(CustomerAction):
     def name(self) -> str:
         return "action_case_status"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
-        customer = current_customer(tracker)
-        if customer is None:
-            dispatcher.utter_message(response="utter_unknown_customer")
-            return []
+    async def act_for(self, customer: CustomerView, dispatcher: CollectingDispatcher,
+                      tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         ref = case_ref(latest_text(tracker))
         with unit_of_work() as session:
             cases = customer_cases(session, customer.id, ref=ref, limit=SHOWN)

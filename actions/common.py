@@ -91,3 +91,26 @@ class SafeAction(Action, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         """Does the action's work; see ``rasa_sdk.Action.run``."""
+
+
+class CustomerAction(SafeAction):
+    """An action for a known customer; strangers are told politely who we could not find.
+
+    Subclasses implement ``act_for``.
+    """
+
+    async def act(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[dict[str, Any]]:
+        customer = current_customer(tracker)
+        if customer is None:
+            dispatcher.utter_message(response="utter_unknown_customer")
+            return []
+        return await self.act_for(customer, dispatcher, tracker, domain)
+
+    @abstractmethod
+    async def act_for(
+        self, customer: CustomerView, dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[dict[str, Any]]:
+        """Does the action's work for ``customer``."""

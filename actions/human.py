@@ -7,11 +7,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import SafeAction, current_customer, latest_text
 from bot import audit
 from bot.db.session import unit_of_work
 from bot.escalation import Escalation
-
-from actions.common import SafeAction, current_customer, latest_text
 
 
 def _record(tracker: Tracker, action: str, **detail: Any) -> None:

@@ -7,26 +7,22 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import CustomerAction, latest_text, now
 from bot.catalogue import mentioned
+from bot.customers import CustomerView
 from bot.db.session import unit_of_work
 from bot.orders import RECENT_DAYS, recent_lines
 from bot.reports import order_report
 
-from actions.common import SafeAction, current_customer, latest_text, now
-
 SHOWN = 8
 
 
-class ActionOrderStatus(SafeAction):
+class ActionOrderStatus(CustomerAction):
     def name(self) -> str:
         return "action_order_status"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
-        customer = current_customer(tracker)
-        if customer is None:
-            dispatcher.utter_message(response="utter_unknown_customer")
-            return []
+    async def act_for(self, customer: CustomerView, dispatcher: CollectingDispatcher,
+                      tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         moment = now()
         with unit_of_work() as session:
             lines = recent_lines(session, customer.id, moment)

@@ -6,12 +6,11 @@ from decimal import Decimal, InvalidOperation
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
+from actions.common import now, policy
 from bot.cases import Assessment, ClaimDraft, assess
 from bot.customers import CustomerView
 from bot.db.session import unit_of_work
 from bot.enums import Reason, Resolution
-
-from actions.common import now, policy
 
 FORM_SLOTS = ("order_line_id", "problem_reason", "quantity", "unopened", "photo", "resolution",
               "offered_line_ids", "problem_description")

@@ -10,16 +10,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.common import current_customer, latest_intent, latest_text, now
+from actions.return_claim import assess_draft, draft_from
+from actions.return_photo import extract_photo_answer
 from bot import answers
 from bot.catalogue import mentioned
 from bot.choices import parse_choice
 from bot.db.session import unit_of_work
 from bot.enums import Resolution
 from bot.orders import recent_lines
-
-from actions.common import current_customer, latest_intent, latest_text, now
-from actions.return_claim import assess_draft, draft_from
-from actions.return_photo import extract_photo_answer
 
 logger = logging.getLogger(__name__)
 

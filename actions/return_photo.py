@@ -8,6 +8,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import current_customer, latest_metadata, latest_raw_text
 from bot.db import Evidence
 from bot.db.session import unit_of_work
 from bot.evidence import (
@@ -18,8 +19,6 @@ from bot.evidence import (
     store_photo,
 )
 from bot.settings import get_settings
-
-from actions.common import current_customer, latest_metadata, latest_raw_text
 
 logger = logging.getLogger(__name__)
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)

@@ -7,11 +7,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import SafeAction, latest_text, policy
 from bot.catalogue import mentioned_category
 from bot.db.session import unit_of_work
 from bot.policy import describe
-
-from actions.common import SafeAction, latest_text, policy
 
 
 class ActionExplainPolicy(SafeAction):

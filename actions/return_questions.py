@@ -8,16 +8,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import CustomerAction, latest_text, now
+from actions.return_claim import assess_draft, draft_from
 from bot import messages
 from bot.answers import plain_number
 from bot.catalogue import mentioned
+from bot.customers import CustomerView
 from bot.db.session import unit_of_work
 from bot.enums import Resolution
 from bot.orders import LineView, recent_lines
 from bot.timefmt import ago
-
-from actions.common import SafeAction, current_customer, latest_text, now
-from actions.return_claim import assess_draft, draft_from
 
 MAX_OFFERED = 8
 
@@ -36,18 +36,14 @@ def _buttons(labels: list[str]) -> list[dict[str, str]]:
     return [{"title": label, "payload": str(i)} for i, label in enumerate(labels, start=1)]
 
 
-class ActionAskOrderLineId(SafeAction):
+class ActionAskOrderLineId(CustomerAction):
     """Lists the customer's recent lines as numbered choices (mentioned products first)."""
 
     def name(self) -> str:
         return "action_ask_order_line_id"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
-        customer = current_customer(tracker)
-        if customer is None:
-            dispatcher.utter_message(response="utter_unknown_customer")
-            return []
+    async def act_for(self, customer: CustomerView, dispatcher: CollectingDispatcher,
+                      tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
         with unit_of_work() as session:
             lines = recent_lines(session, customer.id, now())
         preferred = mentioned(latest_text(tracker), [(line, line.product_names) for line in lines])
@@ -58,27 +54,27 @@ class ActionAskOrderLineId(SafeAction):
         return [SlotSet("offered_line_ids", [line.line_id for line in ordered])]
 
 
-class ActionAskQuantity(SafeAction):
+class ActionAskQuantity(CustomerAction):
     def name(self) -> str:
         return "action_ask_quantity"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
-        line = assess_draft(draft_from(tracker, current_customer(tracker))).line
+    async def act_for(self, customer: CustomerView, dispatcher: CollectingDispatcher,
+                      tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        line = assess_draft(draft_from(tracker, customer)).line
         dispatcher.utter_message(response="utter_how_many", product=line.product_name,
                                  bought=plain_number(line.quantity), unit=line.unit)
         return []
 
 
-class ActionAskResolution(SafeAction):
+class ActionAskResolution(CustomerAction):
     """Offers the resolutions the policy allows for this claim, with the amount."""
 
     def name(self) -> str:
         return "action_ask_resolution"
 
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
-        decision = assess_draft(draft_from(tracker, current_customer(tracker))).decision
+    async def act_for(self, customer: CustomerView, dispatcher: CollectingDispatcher,
+                      tracker: Tracker, domain: DomainDict) -> list[dict[str, Any]]:
+        decision = assess_draft(draft_from(tracker, customer)).decision
         labels = [
             messages.RESOLUTION[option]
             + ("" if option is Resolution.EXCHANGE else f" {messages.money(decision.refund_amount)}")

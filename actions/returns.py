@@ -8,6 +8,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import (
+    SafeAction,
+    actor,
+    current_customer,
+    latest_intent,
+    latest_raw_text,
+    now,
+    policy,
+)
+from actions.return_claim import FORM_SLOTS, draft_from, reset_form_slots
 from bot import messages
 from bot.answers import REASON_BY_INTENT
 from bot.cases import (
@@ -20,17 +30,6 @@ from bot.cases import (
 from bot.db.session import unit_of_work
 from bot.enums import Resolution, Review
 from bot.orders import RECENT_DAYS, recent_lines
-
-from actions.common import (
-    SafeAction,
-    actor,
-    current_customer,
-    latest_intent,
-    latest_raw_text,
-    now,
-    policy,
-)
-from actions.return_claim import FORM_SLOTS, draft_from, reset_form_slots
 
 QUALITY_INTENTS = frozenset(i for i, r in REASON_BY_INTENT.items() if r.is_quality)
 

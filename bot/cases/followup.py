@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
-
 from bot.cases.errors import CaseNotFound, CaseNotOpen, InvalidTransition
 from bot.cases.states import CANCELLABLE, OPEN, add_event, transition
 from bot.cases.views import CaseView, case_view, cases_query

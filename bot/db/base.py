@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-
 from enum import Enum as PyEnum
 
 from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator

@@ -4,7 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.evaluation.datasets import Example
-from bot.evaluation.metrics import Scores, binary, confusions, macro_f1, per_label, percentile
+from bot.evaluation.metrics import (
+    Scores,
+    binary,
+    confusions,
+    macro_f1,
+    per_label,
+    percentile,
+)
 from bot.nlu.contract import CONTRACT_INTENTS
 
 TARGETS = ("Targets: intent macro-F1 >= 0.95, every contract intent >= 0.90; anger F1 >= 0.90 "

@@ -7,7 +7,14 @@ Typical use::
     decision = evaluate(load_policy(), facts)
 """
 from bot.policy.engine import ClaimFacts, Decision, describe, evaluate, human_age
-from bot.policy.model import DEFAULT_PATH, CategoryRules, Policy, PolicyError, Texts, load_policy
+from bot.policy.model import (
+    DEFAULT_PATH,
+    CategoryRules,
+    Policy,
+    PolicyError,
+    Texts,
+    load_policy,
+)
 
 __all__ = [
     "DEFAULT_PATH",

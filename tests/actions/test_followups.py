@@ -6,6 +6,12 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from actions.cancel_case import ActionCancelCase
+from actions.case_status import ActionCaseStatus
+from actions.human import ActionComplainLeader, ActionEscalate
+from actions.order_status import ActionOrderStatus
+from actions.return_policy import ActionExplainPolicy
+from actions.urge_case import ActionUrgeCase
 from bot.cases import ClaimDraft, open_case
 from bot.customers import identify
 from bot.db import AuditEntry, ReturnCase
@@ -15,13 +21,6 @@ from bot.enums import CaseState, Reason, Resolution
 from bot.policy import load_policy
 from tests.actions.lookups import cases_of, line_id
 from tests.actions.trackers import responses, run, tracker
-
-from actions.cancel_case import ActionCancelCase
-from actions.case_status import ActionCaseStatus
-from actions.human import ActionComplainLeader, ActionEscalate
-from actions.order_status import ActionOrderStatus
-from actions.return_policy import ActionExplainPolicy
-from actions.urge_case import ActionUrgeCase
 
 
 def _open(sender: str, product: str, reason: Reason, resolution=Resolution.REFUND_ORIGINAL) -> str:

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from actions.return_form import ValidateReturnForm
+from actions.return_questions import ActionAskOrderLineId, ActionAskQuantity, ActionAskResolution
 from bot.db import Evidence
 from bot.db.session import unit_of_work
 from tests.actions.lookups import line_id
 from tests.actions.trackers import domain, responses, run, slot_values, tracker
 from tests.images import png_bytes
-
-from actions.return_form import ValidateReturnForm
-from actions.return_questions import ActionAskOrderLineId, ActionAskQuantity, ActionAskResolution
 
 
 def _form(sender: str, text: str, intent: str = "inform", **slots):

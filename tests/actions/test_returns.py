@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from actions.returns import ActionStartReturn, ActionSubmitReturn
 from bot.db.session import unit_of_work
 from bot.enums import CaseState, Reason
 from tests.actions.lookups import cases_of, line_id
 from tests.actions.trackers import responses, run, slot_values, tracker
-
-from actions.returns import ActionStartReturn, ActionSubmitReturn
 
 
 async def test_a_known_customer_can_start_and_the_problem_is_remembered(app_db):

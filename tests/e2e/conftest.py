@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy.orm import Session
 
-from bot.db.migrate import upgrade
 from bot.db.base import utcnow
+from bot.db.migrate import upgrade
 from bot.db.session import create_db_engine
 from bot.seed import seed_demo
 from bot.settings import ROOT
 from bot.training import ensure_model
-from sqlalchemy.orm import Session
 
 STARTUP_SECONDS = 180
 
