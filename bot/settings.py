@@ -14,6 +14,26 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
+class WeChatSettings:
+    """A WeChat Official Account; the channel is off unless token, app id and secret are set."""
+
+    token: str
+    app_id: str
+    app_secret: str
+    aes_key: str | None
+    api_base_url: str
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """A Telegram bot; the channel is off unless the bot token is set."""
+
+    bot_token: str
+    secret_token: str | None
+    api_base_url: str
+
+
+@dataclass(frozen=True)
 class Settings:
     """Runtime configuration; see the README's configuration table."""
 
@@ -27,6 +47,8 @@ class Settings:
     policy_file: Path | None
     photo_max_bytes: int
     photo_fetch_timeout: float
+    wechat: "WeChatSettings | None"
+    telegram: "TelegramSettings | None"
 
     @property
     def evidence_dir(self) -> Path:
@@ -43,6 +65,23 @@ def _absolute_sqlite(url: str) -> str:
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
         return prefix + str(ROOT / url[len(prefix):])
     return url
+
+
+def _wechat(env: dict[str, str]) -> WeChatSettings | None:
+    token, app_id, secret = (env.get(k) for k in ("WECHAT_TOKEN", "WECHAT_APP_ID",
+                                                  "WECHAT_APP_SECRET"))
+    if not (token and app_id and secret):
+        return None
+    return WeChatSettings(token, app_id, secret, env.get("WECHAT_AES_KEY") or None,
+                          (env.get("WECHAT_API_BASE_URL") or "https://api.weixin.qq.com").rstrip("/"))
+
+
+def _telegram(env: dict[str, str]) -> TelegramSettings | None:
+    token = env.get("TELEGRAM_BOT_TOKEN")
+    if not token:
+        return None
+    return TelegramSettings(token, env.get("TELEGRAM_SECRET_TOKEN") or None,
+                            (env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org").rstrip("/"))
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -63,6 +102,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         policy_file=Path(policy_file) if policy_file else None,
         photo_max_bytes=int(env.get("PHOTO_MAX_BYTES", str(10 * 1024 * 1024))),
         photo_fetch_timeout=float(env.get("PHOTO_FETCH_TIMEOUT", "8")),
+        wechat=_wechat(env),
+        telegram=_telegram(env),
     )
 
 

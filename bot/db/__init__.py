@@ -9,6 +9,7 @@ from bot.db.cases import (
     ReturnCase,
     SupplierIncident,
 )
+from bot.db.messaging import InboundKey, OutboundMessage
 from bot.db.shop import (
     ChannelIdentity,
     Customer,
@@ -22,6 +23,6 @@ from bot.db.shop import (
 
 __all__ = [
     "AuditEntry", "Base", "CaseEvent", "ChannelIdentity", "Coupon", "Customer", "Evidence",
-    "Leader", "Order", "OrderLine", "PickupPoint", "Product", "Refund", "ReturnCase",
+    "InboundKey", "Leader", "Order", "OutboundMessage", "OrderLine", "PickupPoint", "Product", "Refund", "ReturnCase",
     "Supplier", "SupplierIncident",
 ]

@@ -27,3 +27,17 @@ def test_a_separate_tracker_store_and_postgres_are_taken_as_given():
 
     assert settings.database_url == "postgresql://u@db/shop"
     assert settings.tracker_store_url == "postgresql://u@db/rasa"
+
+
+def test_channels_are_off_until_configured():
+    settings = load_settings({})
+
+    assert settings.wechat is None and settings.telegram is None
+
+
+def test_wechat_settings_with_a_local_api_for_tests_and_simulators():
+    settings = load_settings({"WECHAT_TOKEN": "t", "WECHAT_APP_ID": "wx1", "WECHAT_APP_SECRET": "s",
+                              "WECHAT_API_BASE_URL": "http://127.0.0.1:9000/"})
+
+    assert settings.wechat.api_base_url == "http://127.0.0.1:9000"
+    assert settings.wechat.aes_key is None
