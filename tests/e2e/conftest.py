@@ -1,116 +1,14 @@
-"""The real product on loopback: a trained model, the action server and the Rasa
-server, started once per test session on free ports against a fresh database."""
+"""The real product on loopback, started once per test session (see tests/servers.py)."""
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-import yaml
-from sqlalchemy.orm import Session
 
-from bot.db.base import utcnow
-from bot.db.migrate import upgrade
-from bot.db.session import create_db_engine
-from bot.seed import seed_demo
-from bot.settings import ROOT
-from bot.training import ensure_model
-
-STARTUP_SECONDS = 180
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} did not come up in {STARTUP_SECONDS}s:\n{log.read_text()[-4000:]}")
-
-
-@dataclass
-class Product:
-    """The running assistant and its database."""
-
-    rasa_url: str
-    database_url: str
-    transcript: list[tuple[str, str, list[str]]] = field(default_factory=list)
-
-    def say(self, sender: str, text: str, metadata: dict | None = None) -> list[str]:
-        """Sends a message over the REST channel and returns the texts of the replies."""
-        body = {"sender": sender, "message": text}
-        if metadata:
-            body["metadata"] = metadata
-        request = urllib.request.Request(
-            f"{self.rasa_url}/webhooks/rest/webhook", json.dumps(body).encode(),
-            {"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            replies = [m.get("text", "") for m in json.loads(response.read())]
-        self.transcript.append((sender, text, replies))
-        return replies
-
-    def session(self) -> Session:
-        return Session(create_db_engine(self.database_url), future=True)
+from tests.servers import Product, running_product
 
 
 @pytest.fixture(scope="session")
 def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
-    model = ensure_model()
-    workdir = tmp_path_factory.mktemp("product")
-    database_url = f"sqlite:///{workdir / 'bot.db'}"
-    upgrade(database_url)
-    engine = create_db_engine(database_url)
-    with Session(engine, future=True) as session, session.begin():
-        seed_demo(session, utcnow())
-    engine.dispose()
-
-    rasa_port, actions_port = _free_port(), _free_port()
-    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
-    (workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints), encoding="utf-8")
-    env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(workdir / "data"),
-           "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    logs = {name: workdir / f"{name}.log" for name in ("actions", "rasa")}
-    commands = {
-        "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                    "--port", str(actions_port)],
-        "rasa": [sys.executable, "-m", "rasa", "run", "--enable-api", "--model", str(model),
-                 "--endpoints", str(workdir / "endpoints.yml"), "--credentials",
-                 str(ROOT / "credentials.yml"), "--port", str(rasa_port), "--interface", "127.0.0.1"],
-    }
-    processes = {
-        name: subprocess.Popen(command, cwd=ROOT, env=env, stdout=logs[name].open("w"),
-                               stderr=subprocess.STDOUT)
-        for name, command in commands.items()
-    }
-    try:
-        _wait_for(f"http://127.0.0.1:{actions_port}/health", processes["actions"], logs["actions"])
-        _wait_for(f"http://127.0.0.1:{rasa_port}/status", processes["rasa"], logs["rasa"])
-        yield Product(f"http://127.0.0.1:{rasa_port}", database_url)
-    finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with running_product(tmp_path_factory.mktemp("product")) as running:
+        yield running

@@ -1,0 +1,1 @@
+"""Rasa input and output channels: verify, parse, hand to Rasa; send replies."""
