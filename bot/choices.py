@@ -1,4 +1,5 @@
-"""Reads a customer's pick from a numbered list: 1, ２, 第二个, 选3, 3号."""
+"""Reads a customer's pick from a numbered list (1, ２, 第二个, 选3, 3号), and the
+patterns of case references and mobile phone numbers."""
 from __future__ import annotations
 
 import re
@@ -11,6 +12,8 @@ _CHOICE = re.compile(
     r"(?:吧|的|那个|这个|那单|啊|呀|哈)?$"
 )
 CASE_REF = re.compile(r"(?<![A-Za-z0-9])R\d{3,}(?!\d)", re.IGNORECASE)
+# Chinese mobile numbers, also written 138 1234 5678 or 138-1234-5678.
+PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 
 
 def parse_choice(text: str, options: int) -> int | None:

@@ -2,16 +2,13 @@
 and phone numbers, each with a canonical value."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import spacy
 
-from bot.choices import CASE_REF
+from bot.choices import CASE_REF, PHONE
 from bot.quantity import canonical, find_quantities
-
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -75,4 +72,4 @@ class EntityFinder:
     @staticmethod
     def _phones(text: str) -> list[Entity]:
         return [Entity("phone", "".join(m.groups()), m.start(), m.end(), m.group(0))
-                for m in _PHONE.finditer(text)]
+                for m in PHONE.finditer(text)]
