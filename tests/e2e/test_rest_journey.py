@@ -88,7 +88,7 @@ def test_a_stranger_is_told_politely_and_nothing_changes(product):
 
     replies = product.say("not-a-customer", "鸡蛋碎了，退钱")
 
-    assert any("没找到" in r for r in replies)
+    assert any("手机号" in r for r in replies), "they are told how to bind their account"
     with product.session() as session:
         assert session.scalar(select(func.count(ReturnCase.id))) == before
 
@@ -122,3 +122,18 @@ def test_the_terminal_chat_client_talks_to_the_running_assistant(product, monkey
 
     assert "取货码" in capsys.readouterr().out
     get_settings.cache_clear()
+
+
+def test_a_new_chat_binds_with_phone_and_pickup_code_then_is_served(product):
+    from bot.db import Customer, Order
+
+    with product.session() as session:
+        customer = session.scalars(
+            select(Customer).join(ChannelIdentity).where(ChannelIdentity.external_id == "demo-3")
+        ).one()
+        code = session.scalars(select(Order.pickup_code).where(Order.customer_id == customer.id)).first()
+        phone = customer.phone
+
+    assert any("手机号" in r for r in product.say("newcomer-1", "我的菜到了吗"))
+    assert any("绑定成功" in r for r in product.say("newcomer-1", f"{phone} {code[-4:]}"))
+    assert any("取货码" in r for r in product.say("newcomer-1", "我的菜到了吗"))
