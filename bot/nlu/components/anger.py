@@ -12,10 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -23,6 +21,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.anger import AngerModel, AngerScore
 from bot.nlu.anger.model import words
+from bot.nlu.components.persisted import PersistedModelComponent
 from bot.nlu.normalise import normalise
 from bot.settings import ROOT
 
@@ -30,7 +29,6 @@ logger = logging.getLogger(__name__)
 
 ANGER = "anger"
 LABELS = {"angry": True, "calm": False}
-_FILE = "anger.joblib"
 
 
 def anger_label(message: Message) -> bool | None:
@@ -62,8 +60,11 @@ def general_examples(path: Path | None) -> list[tuple[str, bool]]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class AngerClassifier(GraphComponent):
+class AngerClassifier(PersistedModelComponent):
     """Scores anger separately from intent: a complaint is not anger."""
+
+    model_class = AngerModel
+    model_file = "anger.joblib"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -77,18 +78,6 @@ class AngerClassifier(GraphComponent):
         if path is None or not path.exists():
             return None
         return hashlib.sha256(path.read_bytes()).hexdigest()
-
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
-                 resource: Resource, model: AngerModel | None = None) -> None:
-        self._config = config
-        self._storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "AngerClassifier":
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         labelled = [(m.get(TEXT), label, tokens_of(m), True)
@@ -106,20 +95,7 @@ class AngerClassifier(GraphComponent):
                                        in_domain=list(in_domain))
         logger.info("Anger model trained on %d examples (%d angry), threshold %.2f",
                     len(labels), sum(labels), self._model.threshold)
-        with self._storage.write_to(self._resource) as directory:
-            self._model.save(directory / _FILE)
-        return self._resource
-
-    @classmethod
-    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "AngerClassifier":
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = AngerModel.load(directory / _FILE)
-        except (ValueError, FileNotFoundError):
-            logger.warning("No trained anger model in the bundle: anger scores 0.0.")
-            model = None
-        return cls(config, model_storage, resource, model)
+        return self._persist()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

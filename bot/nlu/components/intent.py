@@ -6,39 +6,28 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.components.persisted import PersistedModelComponent
 from bot.nlu.intent import IntentModel
 
 logger = logging.getLogger(__name__)
-_FILE = "intent.joblib"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class CharNgramIntentClassifier(GraphComponent):
+class CharNgramIntentClassifier(PersistedModelComponent):
     """Logistic regression over TF-IDF character n-grams of the normalised text."""
+
+    model_class = IntentModel
+    model_file = "intent.joblib"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"regularisation": 10.0, "max_ngram": 3, "ranking_length": 10}
-
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
-                 resource: Resource, model: IntentModel | None = None) -> None:
-        self._config = config
-        self._storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "CharNgramIntentClassifier":
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [(m.get(TEXT), m.get(INTENT)) for m in training_data.intent_examples
@@ -50,19 +39,7 @@ class CharNgramIntentClassifier(GraphComponent):
         self._model = IntentModel.train(list(texts), list(intents),
                                         c=float(self._config["regularisation"]),
                                         max_ngram=int(self._config["max_ngram"]))
-        with self._storage.write_to(self._resource) as directory:
-            self._model.save(directory / _FILE)
-        return self._resource
-
-    @classmethod
-    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "CharNgramIntentClassifier":
-        try:
-            with model_storage.read_from(resource) as directory:
-                model = IntentModel.load(directory / _FILE)
-        except (ValueError, FileNotFoundError):
-            model = None
-        return cls(config, model_storage, resource, model)
+        return self._persist()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
