@@ -1,0 +1,97 @@
+"""The Rasa input channel for a WeChat Official Account (公众号), at ``/webhooks/wechat/``."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, OutputChannel
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.settings import WeChatSettings, get_settings
+from channels.wechat.client import ApiClient
+from channels.wechat.delivery import DeliveryWorker
+from channels.wechat.outbound import WeChatOutput
+from channels.wechat.webhook import NOT_CONFIGURED, Answer, OnNewMessage, WeChatWebhook
+
+logger = logging.getLogger(__name__)
+
+
+def _query(request: Request) -> dict[str, str]:
+    return {name: values[0] for name, values in request.args.items() if values}
+
+
+def _reply(answer: Answer) -> HTTPResponse:
+    return response.text(answer.body, status=answer.status)
+
+
+class WeChatInput(InputChannel):
+    """Receives WeChat's callbacks and answers through the customer-service API.
+
+    ``GET`` answers WeChat's server verification; ``POST`` takes messages (plaintext or
+    safe mode), answers ``success`` at once and lets the assistant reply in the
+    background through the outbox. Without configuration both answer 503.
+    """
+
+    def __init__(self, settings: WeChatSettings | None = None) -> None:
+        """Creates the channel; ``settings=None`` means WeChat is not configured."""
+        self.settings = settings
+        self.client: ApiClient | None = None
+        self.worker: DeliveryWorker | None = None
+        self.output: WeChatOutput | None = None
+        self.webhook: WeChatWebhook | None = None
+        if settings is not None:
+            self.client = ApiClient(settings)
+            self.worker = DeliveryWorker(self.client)
+            self.output = WeChatOutput(on_enqueued=self.worker.wake)
+            self.webhook = WeChatWebhook(settings, self.client, self.output)
+
+    @classmethod
+    def name(cls) -> str:
+        return "wechat"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> "WeChatInput":
+        """Settings come from the environment (``bot.settings``), never from credentials.yml."""
+        settings = get_settings().wechat
+        if settings is None:
+            logger.info("wechat: channel not configured (WECHAT_TOKEN, WECHAT_APP_ID, "
+                        "WECHAT_APP_SECRET unset); /webhooks/wechat/ answers 503")
+        return cls(settings)
+
+    def get_output_channel(self) -> OutputChannel | None:
+        """Where ``output_channel=latest`` sends: the WeChat user of the conversation."""
+        return self.output
+
+    async def on_get(self, request: Request) -> HTTPResponse:
+        """``GET /webhooks/wechat/``: WeChat's server verification."""
+        if self.webhook is None:
+            return _reply(NOT_CONFIGURED)
+        return _reply(await self.webhook.verify(_query(request)))
+
+    async def on_post(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        """``POST /webhooks/wechat/``: a message; answered at once, handled after."""
+        if self.webhook is None:
+            return _reply(NOT_CONFIGURED)
+        self.worker.start()
+        return _reply(await self.webhook.receive(_query(request), request.body or b"",
+                                                 on_new_message))
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        wechat = Blueprint("wechat_webhook", __name__)
+
+        @wechat.listener("after_server_start")
+        async def start_delivery(app: Any, loop: Any) -> None:
+            if self.worker is not None:
+                self.worker.start()
+
+        @wechat.route("/", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            return await self.on_get(request)
+
+        @wechat.route("/", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return await self.on_post(request, on_new_message)
+
+        return wechat

@@ -1,0 +1,165 @@
+"""Delivering the outbox through WeChat's customer-service message API (客服消息).
+
+Transient failures (HTTP errors, timeouts, WeChat being busy) are retried with the
+outbox's back-off; an expired access token is refreshed and the send retried at once;
+errcodes that will never succeed (45015: the customer has not written for 48 hours)
+are recorded as undeliverable for agents and leads to see.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import requests
+from wechatpy.exceptions import WeChatClientException
+
+from bot.db.base import utcnow
+from bot.db.session import unit_of_work
+from bot.messaging import OutboxMessage, claim_due, mark_delivered, mark_failed, mark_undeliverable
+from channels.wechat.client import TOKEN_ERRCODES, ApiClient
+
+logger = logging.getLogger(__name__)
+CHANNEL = "wechat"
+BATCH = 20
+# Errcodes that retrying cannot fix, with what they mean for whoever reads the record.
+FINAL_ERRCODES = {
+    40003: "not a valid openid for this account",
+    43004: "the customer no longer follows the account",
+    43019: "the customer is on the account's blacklist",
+    45002: "message too long",
+    45015: "customer-service window closed: the customer has not written for 48 hours",
+    45047: "customer-service message limit reached until the customer writes again",
+    47001: "message format rejected",
+    48001: "the account may not use the customer-service API",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one send went: delivered, worth retrying (``error``), or final (``reason``)."""
+
+    delivered: bool = False
+    error: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class DeliveryReport:
+    """What one pass over the outbox did."""
+
+    claimed: int = 0
+    delivered: int = 0
+    retrying: int = 0
+    undeliverable: int = 0
+
+
+def _describe(error: WeChatClientException) -> str:
+    if error.errcode is None:
+        status = getattr(error.response, "status_code", None)
+        return f"HTTP {status}" if status else f"request failed: {error}"
+    return f"errcode {error.errcode}: {error.errmsg}"
+
+
+def send_one(client: ApiClient, message: OutboxMessage) -> Outcome:
+    """Sends one outbox message; refreshes the access token once if WeChat says it expired."""
+    text = str(message.payload.get("text") or "")
+    for attempt in (1, 2):
+        try:
+            client.message.send_text(message.recipient, text)
+            return Outcome(delivered=True)
+        except WeChatClientException as error:
+            if error.errcode in TOKEN_ERRCODES and attempt == 1:
+                logger.info("wechat: access token rejected (%s), refreshing", error.errcode)
+                try:
+                    client.fetch_access_token()
+                except (WeChatClientException, requests.RequestException) as refresh_error:
+                    return Outcome(error=f"token refresh failed: {refresh_error}")
+                continue
+            if error.errcode in FINAL_ERRCODES:
+                return Outcome(reason=f"WeChat {_describe(error)} — "
+                                      f"{FINAL_ERRCODES[error.errcode]}")
+            return Outcome(error=_describe(error))
+        except requests.RequestException as error:
+            return Outcome(error=f"request failed: {error}")
+    return Outcome(error="access token rejected again after a refresh")
+
+
+def deliver_due(client: ApiClient, now: datetime | None = None, limit: int = BATCH) -> DeliveryReport:
+    """Sends the due WeChat messages once each and records every outcome.
+
+    Messages to one customer keep their order: after a failed send, that customer's
+    later messages in the batch wait for the retry instead of overtaking it.
+    """
+    now = now or utcnow()
+    report = DeliveryReport()
+    with unit_of_work() as session:
+        batch = claim_due(session, CHANNEL, now, limit=limit)
+    report.claimed = len(batch)
+    waiting: set[str] = set()
+    for message in batch:
+        if message.recipient in waiting:
+            outcome = Outcome(error="waiting for an earlier message to this customer")
+        else:
+            outcome = send_one(client, message)
+        with unit_of_work() as session:
+            if outcome.delivered:
+                mark_delivered(session, message.id, now)
+                report.delivered += 1
+            elif outcome.reason is not None:
+                logger.warning("wechat: message %s to %s undeliverable: %s", message.id,
+                               message.recipient, outcome.reason)
+                mark_undeliverable(session, message.id, outcome.reason)
+                report.undeliverable += 1
+            else:
+                waiting.add(message.recipient)
+                logger.warning("wechat: message %s to %s failed (attempt %s): %s", message.id,
+                               message.recipient, message.attempts, outcome.error)
+                if mark_failed(session, message.id, outcome.error or "failed", now):
+                    report.retrying += 1
+                else:
+                    report.undeliverable += 1
+    return report
+
+
+class DeliveryWorker:
+    """Runs ``deliver_due`` in the background: at once when woken, else every few seconds."""
+
+    def __init__(self, client: ApiClient, poll_seconds: float = 2.0) -> None:
+        self._client = client
+        self._poll_seconds = poll_seconds
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        """Starts the worker on the running event loop (idempotent)."""
+        if self._task is None or self._task.done():
+            self._wake = asyncio.Event()
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def wake(self) -> None:
+        """Asks for a delivery pass now (starts the worker if needed)."""
+        self.start()
+        self._wake.set()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+            try:
+                report = await asyncio.to_thread(deliver_due, self._client)
+            except Exception:  # a database hiccup must not stop delivery for good
+                logger.exception("wechat: delivery pass failed")
+                continue
+            if report.claimed >= BATCH:
+                self._wake.set()
