@@ -69,3 +69,21 @@ NEXT_STEP = {
     CaseState.APPROVED: "已经同意了，正在安排后续处理。",
     CaseState.REFUND_PENDING: "退款正在处理，到账后会通知您。",
 }
+
+# What a channel itself says, for messages that never reach the assistant (photos
+# that could not be taken, message types it cannot read).
+PHOTO_TURN_TEXT = "[图片]"  # the user turn an accepted photo becomes; the photo is metadata
+GREETING_PAYLOAD = "/greet"  # what a new follower or /start "says"
+UNSUPPORTED_MESSAGE = "抱歉，这类消息我暂时看不了😅 麻烦直接打字告诉我，或者拍一张照片发给我～"
+VOICE_NOT_RECOGNISED = "这段语音我没听清😅 麻烦打字告诉我，好吗？"
+BIND_FIRST = ("收到照片啦，不过您还没有绑定下单账号😥 请先发送下单手机号和最近一次取货码后4位，"
+              "例如：13812345678 1234，绑定后再把照片发给我～")
+PHOTO_NOT_IMAGE = "这个文件我没能当成图片打开😥 麻烦重新拍一张发给我，jpg或png都可以。"
+PHOTO_DOWNLOAD_FAILED = "图片没有收到，可能是网络问题，麻烦再发一次～"
+PHOTO_TOO_LARGE = "图片太大了（超过{limit_mb}MB），麻烦截个图或压缩一下再发～"
+TECHNICAL_PROBLEM = "抱歉，系统开小差了😥 请稍后再发一次；着急的话可以说「转人工」。"
+
+
+def photo_too_large(limit_bytes: int) -> str:
+    """The too-large answer with the limit in whole megabytes."""
+    return PHOTO_TOO_LARGE.format(limit_mb=max(1, limit_bytes // (1024 * 1024)))

@@ -9,8 +9,8 @@ from rasa.core.channels.channel import UserMessage
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot import messages as replies
 from bot.settings import get_settings
-from channels.telegram import replies
 from channels.telegram.output import TelegramOutput
 from channels.telegram.photos import photo_evidence
 from channels.telegram.turns import KeyedLock
@@ -47,7 +47,7 @@ class Dispatcher:
             except Exception:
                 logger.exception("telegram: update %s from %s failed", inbound.update_id,
                                  inbound.sender_id)
-                await self._output.send_text_message(inbound.sender_id, replies.SORRY)
+                await self._output.send_text_message(inbound.sender_id, replies.TECHNICAL_PROBLEM)
 
     async def _act(self, inbound: Inbound, on_new_message: OnNewMessage) -> None:
         sender = inbound.sender_id
@@ -64,11 +64,11 @@ class Dispatcher:
                 await self._output.send_text_message(sender, result.reply)
             else:
                 metadata = {} if result.evidence_id is None else {"evidence_id": result.evidence_id}
-                await self._to_rasa(inbound, replies.PHOTO_TEXT, metadata, on_new_message)
+                await self._to_rasa(inbound, replies.PHOTO_TURN_TEXT, metadata, on_new_message)
         elif inbound.kind is Kind.UNSUPPORTED:
             logger.info("telegram: update %s from %s not readable: %s", inbound.update_id,
                         sender, inbound.note)
-            await self._output.send_text_message(sender, replies.UNSUPPORTED)
+            await self._output.send_text_message(sender, replies.UNSUPPORTED_MESSAGE)
         else:
             logger.info("telegram: update %s from %s ignored: %s", inbound.update_id, sender,
                         inbound.note)

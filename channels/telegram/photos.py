@@ -9,11 +9,11 @@ from pathlib import Path
 from telegram import Bot, Document, PhotoSize
 from telegram.error import TelegramError
 
+from bot import messages as replies
 from bot.customers import identify
 from bot.db.session import unit_of_work
 from bot.evidence import NotAnImage, store_photo
 from bot.settings import Settings
-from channels.telegram import replies
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,9 @@ from enum import Enum
 
 from telegram import Chat, Document, MessageEntity, PhotoSize, Update
 
+from bot import messages
+
 # Rasa reads a message starting with "/" as an intent; /start becomes a greeting.
-GREETING = "/greet"
 
 
 class Kind(str, Enum):
@@ -59,7 +60,7 @@ def _command(text: str, entities: tuple[MessageEntity, ...]) -> str | None:
 
 def _text(update_id: int, sender: str, text: str, entities: tuple[MessageEntity, ...]) -> Inbound:
     if _command(text, entities) == "start":
-        return Inbound(Kind.START, update_id, sender, GREETING)
+        return Inbound(Kind.START, update_id, sender, messages.GREETING_PAYLOAD)
     # Typed text never names an intent directly: "/help" is read as "help".
     return Inbound(Kind.TEXT, update_id, sender, text.lstrip("/") if text.startswith("/") else text)
 

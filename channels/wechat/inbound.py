@@ -8,7 +8,7 @@ from enum import Enum
 
 from wechatpy.messages import BaseMessage
 
-from channels.wechat import texts
+from bot import messages as texts
 
 logger = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import requests
 from wechatpy.exceptions import WeChatClientException
 
+from bot import messages as texts
 from bot.customers import identify
 from bot.db.session import unit_of_work
 from bot.evidence import (
@@ -18,7 +19,6 @@ from bot.evidence import (
     store_photo,
 )
 from bot.settings import get_settings
-from channels.wechat import texts
 from channels.wechat.client import TOKEN_ERRCODES, ApiClient
 
 logger = logging.getLogger(__name__)

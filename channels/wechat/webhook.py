@@ -12,11 +12,12 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 
+from bot import messages as texts
 from bot.db.base import utcnow
 from bot.db.session import unit_of_work
 from bot.messaging import first_time
 from bot.settings import WeChatSettings
-from channels.wechat import texts, wire
+from channels.wechat import wire
 from channels.wechat.client import ApiClient
 from channels.wechat.inbound import Inbound, Kind, classify
 from channels.wechat.media import take_photo

@@ -6,9 +6,10 @@ import json
 
 from sqlalchemy import select
 
+from bot import messages as replies
 from bot.db import OutboundMessage
 from bot.messaging import Delivery, undeliverable_for
-from channels.telegram import TelegramInput, replies
+from channels.telegram import TelegramInput
 from tests.channels.fake_telegram import SECRET, text_update
 
 
@@ -146,4 +147,4 @@ async def test_the_channel_says_sorry_through_the_outbox_too(
 
     clock.advance(3)
     await channel.courier.deliver_due()
-    assert fake_telegram.texts(42) == [replies.SORRY]
+    assert fake_telegram.texts(42) == [replies.TECHNICAL_PROBLEM]

@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 from telegram import Bot, Chat, InlineKeyboardMarkup, Update
 
+from bot.messages import GREETING_PAYLOAD
 from channels.telegram.outgoing import MAX_TEXT, keyboard, split_text, text_payloads
-from channels.telegram.updates import GREETING, Kind, classify
+from channels.telegram.updates import Kind, classify
 from channels.telegram.webhook import (
     BadUpdate,
     BodyTooLarge,
@@ -41,7 +42,7 @@ def test_a_text_message_is_text_from_the_user():
 def test_start_greets(text):
     inbound = _inbound(text_update(2, 42, text))
 
-    assert (inbound.kind, inbound.text) == (Kind.START, GREETING)
+    assert (inbound.kind, inbound.text) == (Kind.START, GREETING_PAYLOAD)
 
 
 def test_typed_commands_cannot_name_an_intent():

@@ -6,9 +6,10 @@ import logging
 
 from sqlalchemy import select
 
+from bot import messages as replies
 from bot.db import Evidence, InboundKey
 from bot.settings import TelegramSettings
-from channels.telegram import TelegramInput, TelegramOutput, replies
+from channels.telegram import TelegramInput, TelegramOutput
 from tests.channels.fake_telegram import (
     SECRET,
     TOKEN,
@@ -98,7 +99,7 @@ async def test_a_photo_from_a_bound_customer_becomes_evidence(
     assert await _post(channel, rasa, photo_update(13, bound_user, "straw")) == 200
 
     [message] = rasa.messages
-    assert message.text == replies.PHOTO_TEXT and message.sender_id == str(bound_user)
+    assert message.text == replies.PHOTO_TURN_TEXT and message.sender_id == str(bound_user)
     with app_db.session() as session:
         evidence = session.get(Evidence, message.metadata["evidence_id"])
         assert evidence.size_bytes == len(picture) and evidence.mime_type == "image/jpeg"
@@ -116,7 +117,7 @@ async def test_a_photo_from_an_unbound_user_reaches_rasa_without_evidence(
     await _post(channel, rasa, photo_update(14, 999, "p"))
 
     [message] = rasa.messages
-    assert message.text == replies.PHOTO_TEXT and "evidence_id" not in message.metadata
+    assert message.text == replies.PHOTO_TURN_TEXT and "evidence_id" not in message.metadata
     assert message.sender_id == "999"
     with app_db.session() as session:
         assert session.scalars(select(Evidence)).all() == []
@@ -156,7 +157,7 @@ async def test_content_it_cannot_read_gets_a_polite_answer(channel, rasa, fake_t
     await _post(channel, rasa, location_update(18, 42))
 
     assert rasa.messages == []
-    assert fake_telegram.texts(42) == [replies.UNSUPPORTED]
+    assert fake_telegram.texts(42) == [replies.UNSUPPORTED_MESSAGE]
 
 
 async def test_an_unknown_update_type_is_logged_and_acknowledged(
@@ -191,7 +192,7 @@ async def test_when_rasa_fails_the_customer_is_told(channel, rasa, fake_telegram
 
     assert await _post(channel, rasa, text_update(22, 42, "你好")) == 200
 
-    assert fake_telegram.texts(42) == [replies.SORRY]
+    assert fake_telegram.texts(42) == [replies.TECHNICAL_PROBLEM]
 
 
 async def test_updates_from_one_user_are_handled_in_arrival_order(channel, rasa):

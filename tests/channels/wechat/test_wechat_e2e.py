@@ -15,9 +15,9 @@ import urllib.request
 import pytest
 from sqlalchemy import select
 
+from bot import messages as texts
 from bot.db import ChannelIdentity, Evidence, OutboundMessage, ReturnCase
 from bot.messaging import undeliverable_for
-from channels.wechat import texts
 from channels.wechat_sim import WeChatUser
 from tests.channels.fake_wechat import FakeWeChat, wechat_product
 from tests.images import jpeg_bytes

@@ -5,8 +5,9 @@ import time
 
 import pytest
 
+from bot import messages as texts
 from bot.settings import WeChatSettings
-from channels.wechat import texts, wire
+from channels.wechat import wire
 from channels.wechat.inbound import Kind, classify
 from channels.wechat_sim import WeChatUser
 

@@ -6,10 +6,11 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
+from bot import messages as texts
 from bot.db import ChannelIdentity, Customer, Evidence, InboundKey, OutboundMessage
 from bot.db.session import unit_of_work
 from bot.settings import WeChatSettings, get_settings
-from channels.wechat import WeChatInput, WeChatOutput, texts
+from channels.wechat import WeChatInput, WeChatOutput
 from channels.wechat.client import ApiClient
 from channels.wechat.outbound import WeChatOutput as Output
 from channels.wechat.webhook import WeChatWebhook
