@@ -23,6 +23,7 @@ from bot.messaging import (
     mark_delivered,
     mark_failed,
     mark_undeliverable,
+    prune_inbound_keys,
 )
 from channels.telegram.outgoing import send_payload
 from channels.telegram.turns import KeyedLock
@@ -170,6 +171,7 @@ class Courier:
         while True:
             try:
                 await self.deliver_due()
+                await asyncio.to_thread(prune_inbound_keys)
             except Exception:
                 logger.exception("telegram: retry pass failed")
             await asyncio.sleep(self._poll_seconds)

@@ -17,7 +17,14 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot.db.base import utcnow
 from bot.db.session import unit_of_work
-from bot.messaging import OutboxMessage, claim_due, mark_delivered, mark_failed, mark_undeliverable
+from bot.messaging import (
+    OutboxMessage,
+    claim_due,
+    mark_delivered,
+    mark_failed,
+    mark_undeliverable,
+    prune_inbound_keys,
+)
 from channels.wechat.client import TOKEN_ERRCODES, ApiClient
 
 logger = logging.getLogger(__name__)
@@ -158,6 +165,7 @@ class DeliveryWorker:
             self._wake.clear()
             try:
                 report = await asyncio.to_thread(deliver_due, self._client)
+                await asyncio.to_thread(prune_inbound_keys)
             except Exception:  # a database hiccup must not stop delivery for good
                 logger.exception("wechat: delivery pass failed")
                 continue

@@ -70,3 +70,20 @@ def test_a_final_platform_refusal_is_recorded_with_its_reason(app_db):
     with unit_of_work() as session:
         assert claim_due(session, "wechat", now + timedelta(days=1)) == []
         assert [m.id for m in undeliverable_for(session, "openid-3")] == [message.id]
+
+
+def test_old_keys_are_forgotten_and_pruning_runs_at_most_hourly(app_db):
+    from bot.messaging import KeyPruner, forget_old_keys
+
+    now = utcnow()
+    with unit_of_work() as session:
+        first_time(session, "wechat", "old", now - timedelta(days=4))
+        first_time(session, "wechat", "new", now - timedelta(hours=1))
+    with unit_of_work() as session:
+        assert forget_old_keys(session, now) == 1
+        assert first_time(session, "wechat", "old", now) is True
+        assert first_time(session, "wechat", "new", now) is False
+
+    pruner = KeyPruner()
+    assert pruner.due(now) and not pruner.due(now + timedelta(minutes=30))
+    assert pruner.due(now + timedelta(hours=1))
