@@ -6,9 +6,15 @@ from bot.evidence.errors import (
     PhotoTooLarge,
 )
 from bot.evidence.images import ImageInfo, inspect_image
-from bot.evidence.store import EvidenceView, fetch_photo, photo_flags, store_photo
+from bot.evidence.store import (
+    EvidenceView,
+    fetch_photo,
+    photo_flags,
+    read_limited,
+    store_photo,
+)
 
 __all__ = [
     "EvidenceError", "EvidenceView", "ImageInfo", "NotAnImage", "PhotoDownloadFailed",
-    "PhotoTooLarge", "fetch_photo", "inspect_image", "photo_flags", "store_photo",
+    "PhotoTooLarge", "fetch_photo", "inspect_image", "photo_flags", "read_limited", "store_photo",
 ]

@@ -32,6 +32,23 @@ class EvidenceView:
     taken_at: datetime | None
 
 
+def read_limited(response: requests.Response, max_bytes: int) -> bytes:
+    """A streamed response's body, refused as soon as it exceeds ``max_bytes``.
+
+    Raises:
+        PhotoTooLarge: declared or actual size over ``max_bytes``.
+    """
+    declared = int(response.headers.get("Content-Length") or 0)
+    if declared > max_bytes:
+        raise PhotoTooLarge(f"{declared} bytes")
+    body = bytearray()
+    for chunk in response.iter_content(_CHUNK):
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise PhotoTooLarge(f"more than {max_bytes} bytes")
+    return bytes(body)
+
+
 def fetch_photo(url: str, max_bytes: int, timeout: float) -> bytes:
     """Downloads ``url`` with a timeout, refusing bodies over ``max_bytes``.
 
@@ -44,15 +61,7 @@ def fetch_photo(url: str, max_bytes: int, timeout: float) -> bytes:
     try:
         with requests.get(url, stream=True, timeout=timeout, allow_redirects=True) as response:
             response.raise_for_status()
-            declared = int(response.headers.get("Content-Length") or 0)
-            if declared > max_bytes:
-                raise PhotoTooLarge(f"{declared} bytes")
-            body = bytearray()
-            for chunk in response.iter_content(_CHUNK):
-                body.extend(chunk)
-                if len(body) > max_bytes:
-                    raise PhotoTooLarge(f"more than {max_bytes} bytes")
-            return bytes(body)
+            return read_limited(response, max_bytes)
     except requests.RequestException as error:
         raise PhotoDownloadFailed(str(error)) from error
 

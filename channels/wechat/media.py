@@ -16,6 +16,7 @@ from bot.evidence import (
     PhotoDownloadFailed,
     PhotoTooLarge,
     fetch_photo,
+    read_limited,
     store_photo,
 )
 from bot.settings import get_settings
@@ -23,7 +24,6 @@ from channels.wechat.client import TOKEN_ERRCODES, ApiClient
 
 logger = logging.getLogger(__name__)
 CHANNEL = "wechat"
-_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -32,18 +32,6 @@ class PhotoOutcome:
 
     evidence_id: int | None = None
     problem: str | None = None
-
-
-def _read_limited(response: requests.Response, max_bytes: int) -> bytes:
-    declared = int(response.headers.get("Content-Length") or 0)
-    if declared > max_bytes:
-        raise PhotoTooLarge(f"{declared} bytes")
-    body = bytearray()
-    for chunk in response.iter_content(_CHUNK):
-        body.extend(chunk)
-        if len(body) > max_bytes:
-            raise PhotoTooLarge(f"more than {max_bytes} bytes")
-    return bytes(body)
 
 
 def _errcode(body: bytes) -> int | None:
@@ -67,7 +55,7 @@ def download_media(client: ApiClient, media_id: str, max_bytes: int, timeout: fl
         try:
             with client.media_get(media_id, timeout) as response:
                 response.raise_for_status()
-                body = _read_limited(response, max_bytes)
+                body = read_limited(response, max_bytes)
         except (requests.RequestException, WeChatClientException) as error:
             raise PhotoDownloadFailed(f"media {media_id}: {error}") from error
         errcode = _errcode(body)
