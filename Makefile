@@ -7,7 +7,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup lock run shell train test lint test-unit test-rasa test-services migrate seed eval bench clean
+.PHONY: setup lock run shell train test lint test-unit test-rasa test-services migrate seed staff eval bench clean
 
 ## Create .venv with Python 3.10 and install the locked dependencies (idempotent).
 setup:
@@ -33,6 +33,12 @@ migrate:
 
 seed:
 	@$(PY) -m bot.cli seed
+
+## Create a desk account; asks for the password:
+## make staff STAFF_USERNAME=wang STAFF_ROLE=agent STAFF_NAME=小王 [STAFF_ARGS=--leader-id=1]
+staff:
+	@$(PY) -m bot.cli staff-create --username "$(STAFF_USERNAME)" --role "$(STAFF_ROLE)" \
+		--name "$(STAFF_NAME)" $(STAFF_ARGS)
 
 ## Everything that needs no outside service: Rasa's checks, then the pytest suite
 ## (unit, action and end-to-end tests; the model is trained once and cached).

@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot.cli run|shell|train|migrate|seed``."""
+"""Command line: ``python -m bot.cli run|shell|train|migrate|seed|staff-create``."""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +16,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("train", help="train the model if its inputs changed")
     commands.add_parser("migrate", help="bring the database to the newest schema")
     commands.add_parser("seed", help="migrate, then seed the demo shop if the database is empty")
+    staff = commands.add_parser("staff-create", help="create an agent desk account")
+    staff.add_argument("--username", required=True)
+    staff.add_argument("--role", required=True, choices=["agent", "lead", "leader", "admin"])
+    staff.add_argument("--name", required=True, help="display name")
+    staff.add_argument("--leader-id", type=int, help="the leader a leader account belongs to")
+    staff.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of stdin (for scripts)")
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -36,9 +43,38 @@ def main(argv: list[str] | None = None) -> int:
 
         upgrade(get_settings().database_url)
         return 0
+    if args.command == "staff-create":
+        return _staff_create(args)
     from bot.launcher import prepare_database
 
     print("\n".join(prepare_database(get_settings())))
+    return 0
+
+
+def _staff_create(args: argparse.Namespace) -> int:
+    """Creates a staff account; the password never appears on the command line."""
+    from getpass import getpass
+
+    from bot.db.migrate import upgrade
+    from bot.db.session import unit_of_work
+    from bot.staff.accounts import InvalidAccount, create_account
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass("Password: ")
+        if getpass("Repeat password: ") != password:
+            print("passwords differ; nothing created", file=sys.stderr)
+            return 1
+    upgrade(get_settings().database_url)
+    try:
+        with unit_of_work() as session:
+            account = create_account(session, args.username, args.name, args.role, password,
+                                     leader_id=args.leader_id, actor="system:cli")
+    except InvalidAccount as error:
+        print(f"not created: {error}", file=sys.stderr)
+        return 1
+    print(f"created {account.role.value} account {account.username!r} (id {account.id})")
     return 0
 
 

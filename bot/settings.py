@@ -6,11 +6,15 @@ nothing else in the code base looks at ``os.environ``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Signs desk sessions when CONSOLE_SECRET is unset: random per process and kept only in
+# memory, so every desk session ends when the process restarts.
+_PROCESS_CONSOLE_SECRET = secrets.token_urlsafe(32)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class Settings:
     photo_fetch_timeout: float
     wechat: "WeChatSettings | None"
     telegram: "TelegramSettings | None"
+    console_secret: str = field(repr=False)
 
     @property
     def evidence_dir(self) -> Path:
@@ -104,6 +109,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         photo_fetch_timeout=float(env.get("PHOTO_FETCH_TIMEOUT", "8")),
         wechat=_wechat(env),
         telegram=_telegram(env),
+        console_secret=env.get("CONSOLE_SECRET") or _PROCESS_CONSOLE_SECRET,
     )
 
 

@@ -20,9 +20,10 @@ from bot.db.shop import (
     Product,
     Supplier,
 )
+from bot.db.staff import LoginAttempt, StaffAccount
 
 __all__ = [
     "AuditEntry", "Base", "CaseEvent", "ChannelIdentity", "Coupon", "Customer", "Evidence",
-    "InboundKey", "Leader", "Order", "OutboundMessage", "OrderLine", "PickupPoint", "Product", "Refund", "ReturnCase",
-    "Supplier", "SupplierIncident",
+    "InboundKey", "Leader", "LoginAttempt", "Order", "OutboundMessage", "OrderLine", "PickupPoint", "Product", "Refund", "ReturnCase",
+    "StaffAccount", "Supplier", "SupplierIncident",
 ]

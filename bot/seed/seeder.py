@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,9 +22,11 @@ from bot.db.shop import (
     Product,
     Supplier,
 )
+from bot.db.staff import StaffAccount, StaffRole
 from bot.enums import CaseState, Disposition, Resolution, Review
 from bot.seed.loader import load_demo_shop
 from bot.seed.spec import ClosedCaseSpec, CustomerSpec, DemoShop, OrderSpec
+from bot.staff.passwords import hash_password
 
 SEED_ACTOR = "system:seed"
 CHINA_TZ = timezone(timedelta(hours=8))
@@ -43,12 +46,32 @@ class DemoIdentity:
 
 
 @dataclass(frozen=True)
+class DemoStaff:
+    """A desk account of the demo shop. Its password is public: only the demo seed, run
+    on an empty database, creates these accounts."""
+
+    username: str
+    display_name: str
+    role: StaffRole
+    password: str
+
+
+DEMO_STAFF = (
+    DemoStaff("agent1", "客服小李", StaffRole.AGENT, "demo-agent-pass"),
+    DemoStaff("lead1", "客服主管老陈", StaffRole.LEAD, "demo-lead-pass"),
+    DemoStaff("leader1", "", StaffRole.LEADER, "demo-leader-pass"),  # first point's leader
+    DemoStaff("admin1", "管理员", StaffRole.ADMIN, "demo-admin-pass"),
+)
+
+
+@dataclass(frozen=True)
 class SeedSummary:
     """What ``seed_demo`` did, and the demo identities to tell the user about."""
 
     inserted: bool
     counts: Mapping[str, int] = field(default_factory=dict)
     identities: tuple[DemoIdentity, ...] = ()
+    staff: tuple[DemoStaff, ...] = ()
 
     def lines(self) -> list[str]:
         """Human-readable lines, as ``make run`` prints them."""
@@ -57,10 +80,15 @@ class SeedSummary:
         else:
             head = "Demo shop already present; nothing inserted."
         width = max((len(i.external_id) for i in self.identities), default=0)
-        return [head] + [
+        lines = [head] + [
             f"{i.external_id:<{width}}  {i.customer_name}  {i.description}"
             for i in self.identities
         ]
+        if self.staff:
+            lines.append("Agent desk demo accounts (/console/; demo passwords, never production):")
+            lines += [f"{s.username:<8}  {s.password:<17}  {s.role.value:<6}  {s.display_name}"
+                      for s in self.staff]
+        return lines
 
 
 def seed_demo(session: Session, now: datetime, shop: DemoShop | None = None) -> SeedSummary:
@@ -86,7 +114,7 @@ def seed_demo(session: Session, now: datetime, shop: DemoShop | None = None) -> 
         for i in c.identities
     )
     if session.scalars(select(Customer.id).limit(1)).first() is not None:
-        return SeedSummary(inserted=False, identities=identities)
+        return SeedSummary(inserted=False, identities=identities, staff=_demo_staff_present(session))
 
     suppliers = {
         s.code: Supplier(code=s.code, name=s.name, contact=s.contact) for s in shop.suppliers
@@ -132,6 +160,9 @@ def seed_demo(session: Session, now: datetime, shop: DemoShop | None = None) -> 
             if line_spec.closed_case:
                 cases.append(_closed_case(line_spec.closed_case, customer, line))
     session.add_all(cases)
+    first_leader = points[shop.pickup_points[0].code].leader
+    staff = _demo_staff(first_leader, now)
+    session.add_all(staff)
 
     counts = {
         "suppliers": len(suppliers),
@@ -142,6 +173,7 @@ def seed_demo(session: Session, now: datetime, shop: DemoShop | None = None) -> 
         "orders": len(templates),
         "order_lines": sum(len(order.lines) for order, _ in templates),
         "return_cases": len(cases),
+        "staff_accounts": len(staff),
     }
     session.add(
         AuditEntry(
@@ -154,7 +186,41 @@ def seed_demo(session: Session, now: datetime, shop: DemoShop | None = None) -> 
         )
     )
     session.flush()
-    return SeedSummary(inserted=True, counts=counts, identities=identities)
+    return SeedSummary(inserted=True, counts=counts, identities=identities,
+                       staff=_demo_staff_present(session))
+
+
+@lru_cache(maxsize=None)
+def _demo_password_hash(password: str) -> str:
+    """Hashed once per process: scrypt is slow on purpose and these passwords are public."""
+    return hash_password(password)
+
+
+def _demo_staff(first_leader: Leader, now: datetime) -> list[StaffAccount]:
+    return [
+        StaffAccount(
+            username=s.username,
+            display_name=s.display_name or f"团长{first_leader.name}",
+            role=s.role,
+            password_hash=_demo_password_hash(s.password),
+            leader=first_leader if s.role is StaffRole.LEADER else None,
+            active=True,
+            created_at=now,
+        )
+        for s in DEMO_STAFF
+    ]
+
+
+def _demo_staff_present(session: Session) -> tuple[DemoStaff, ...]:
+    """The demo accounts this database has (none when it was not seeded from empty)."""
+    names = dict(session.execute(
+        select(StaffAccount.username, StaffAccount.display_name)
+        .where(StaffAccount.username.in_([s.username for s in DEMO_STAFF]))
+    ).all())
+    return tuple(
+        DemoStaff(s.username, names[s.username], s.role, s.password)
+        for s in DEMO_STAFF if s.username in names
+    )
 
 
 def _customer(spec: CustomerSpec, points: dict[str, PickupPoint], joined: datetime) -> Customer:

@@ -155,7 +155,8 @@ def test_summary_names_each_demo_identity(factory: sessionmaker) -> None:
     with unit_of_work(factory) as session:
         lines = seed_demo(session, NOW).lines()
     assert lines[1].startswith("demo-1  王小美  ") and "草莓" in lines[1]
-    assert len(lines) == 6
+    assert [line.split()[0] for line in lines[1:6]] == [f"demo-{i}" for i in range(1, 6)]
+    assert any("agent1" in line for line in lines[6:]), "demo staff follow the demo customers"
 
 
 def broken(tmp_path: Path, edit) -> Path:
