@@ -24,7 +24,7 @@ IDENTITY_CHANNEL = {"cmdline": "rest"}
 
 
 def now() -> datetime:
-    """The actions' clock (tests replace it)."""
+    """The actions' clock: every action reads the time here."""
     return utcnow()
 
 
