@@ -26,6 +26,7 @@ otherwise the values above.
 from __future__ import annotations
 
 import argparse
+import base64
 import itertools
 import mimetypes
 import random
@@ -44,9 +45,11 @@ from channels.wechat.fake_api import FakeWeChatAPI
 from channels.wechat.security import encrypt, sign
 
 API_PORT = 8780
+# Demo values anyone may know (used when WECHAT_* is not set); the AES key is a
+# 43-character base64 EncodingAESKey, as WeChat issues them.
+DEMO_AES_KEY = base64.b64encode(b"shequ-aftersales-wechat-sim-key!").decode().rstrip("=")
 DEMO = WeChatSettings(token="sim-token", app_id="wx-simulator", app_secret="sim-secret",
-                      aes_key="c2hlcXUtYWZ0ZXJzYWxlcy13ZWNoYXQtc2ltLWtleSE",
-                      api_base_url=f"http://127.0.0.1:{API_PORT}")
+                      aes_key=DEMO_AES_KEY, api_base_url=f"http://127.0.0.1:{API_PORT}")
 _MSG_IDS = itertools.count(int(time.time() * 1000) * 1000)
 
 
