@@ -54,3 +54,16 @@ async def test_a_phone_without_a_code_asks_for_the_code(app_db):
     messages, _ = await run(ActionBindAccount(), tracker("x", "13812345678", "bind_account"))
 
     assert responses(messages) == ["utter_bind_needs_code"]
+
+
+async def test_binding_pauses_after_too_many_wrong_codes(app_db):
+    phone, tail = _demo2()
+    wrong = f"{(int(tail) + 1) % 10000:04d}"
+    for _ in range(5):
+        await run(ActionBindAccount(), tracker("guesser", f"{phone} {wrong}", "bind_account"))
+
+    messages, _ = await run(ActionBindAccount(), tracker("guesser", f"{phone} {tail}", "bind_account"))
+
+    assert responses(messages) == ["utter_bind_locked"]
+    with unit_of_work() as session:
+        assert identify(session, "rest", "guesser") is None

@@ -189,3 +189,13 @@ async def test_a_closed_case_cannot_be_withdrawn(app_db):
 
     assert responses(messages) == ["utter_cancel_not_allowed"] and messages[0]["state"] == "已完结"
     assert cases_of("demo-5")[0].state is CaseState.CLOSED
+
+
+async def test_urging_with_several_open_cases_asks_which(app_db):
+    first = _open("demo-1", "丹东草莓", Reason.MISSING)
+    _open("demo-1", "土鸡蛋", Reason.MISSING)
+
+    messages, _ = await run(ActionUrgeCase(), tracker("demo-1", "快点处理", "urge_case"))
+
+    assert responses(messages) == ["utter_urge_which"] and first in messages[0]["options"]
+    assert all(c.urge_count == 0 for c in cases_of("demo-1"))
