@@ -29,6 +29,7 @@ from bot.cases import (
 )
 from bot.db.session import unit_of_work
 from bot.enums import Resolution, Review
+from bot.escalation import Escalation
 from bot.orders import RECENT_DAYS, recent_lines
 
 QUALITY_INTENTS = frozenset(i for i, r in REASON_BY_INTENT.items() if r.is_quality)
@@ -117,4 +118,7 @@ class ActionSubmitReturn(SafeAction):
             return reset_form_slots()
         _announce(dispatcher, opened, {Review.LEADER: rules.leader_review_hours,
                                        Review.PLATFORM: rules.platform_review_hours})
+        if opened.created and opened.case.review is Review.PLATFORM:
+            return [*reset_form_slots(), SlotSet("case_ref", opened.case.ref),
+                    SlotSet("handoff_signal", Escalation.MANUAL_REVIEW.value)]
         return reset_form_slots()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -13,6 +14,7 @@ from bot import messages
 from bot.cases import CaseNotFound, CaseNotOpen, urge_case
 from bot.customers import CustomerView
 from bot.db.session import unit_of_work
+from bot.escalation import Escalation
 from bot.reports import next_step
 
 
@@ -39,8 +41,8 @@ class ActionUrgeCase(CustomerAction):
         case = urged.case
         if urged.overdue:
             dispatcher.utter_message(response="utter_urged_overdue", ref=case.ref)
-        else:
-            dispatcher.utter_message(response="utter_urged", ref=case.ref,
-                                     state=messages.CASE_STATE[case.state],
-                                     next_step=next_step(case))
+            return [SlotSet("case_ref", case.ref),
+                    SlotSet("handoff_signal", Escalation.OVERDUE_CASE.value)]
+        dispatcher.utter_message(response="utter_urged", ref=case.ref,
+                                 state=messages.CASE_STATE[case.state], next_step=next_step(case))
         return []

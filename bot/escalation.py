@@ -1,7 +1,10 @@
-"""When a conversation needs a person: the escalation signals of the NLU issue.
+"""When a conversation needs a person.
 
-An angry message, two moderately angry messages in a row, an explicit request for
-a human, or two messages in a row the assistant did not understand.
+From the customer's messages: an angry message, two moderately angry messages in a
+row, an explicit request for a human, or two messages in a row the assistant did not
+understand. From the case work: a case the policy sends to manual review, or a case
+the customer urges after its review deadline has passed (actions raise these as a
+``handoff_signal``; ``bot.dialogue.EscalationPolicy`` decides on both kinds).
 """
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ class Escalation(str, Enum):
     ANGRY = "angry"
     REPEATED_ANGER = "repeated_anger"
     NOT_UNDERSTOOD = "not_understood"
+    MANUAL_REVIEW = "manual_review"
+    OVERDUE_CASE = "overdue_case"
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ EVENT_KIND = {
     "created": "提交申请",
     "urged": "您催促了一次",
     "state": "状态更新",
+    "coupon": "给您发了一张优惠券",
+    "resolution": "处理方式已更改",
 }
 
 
@@ -87,3 +89,33 @@ TECHNICAL_PROBLEM = "抱歉，系统开小差了😥 请稍后再发一次；着
 def photo_too_large(limit_bytes: int) -> str:
     """The too-large answer with the limit in whole megabytes."""
     return PHOTO_TOO_LARGE.format(limit_mb=max(1, limit_bytes // (1024 * 1024)))
+
+
+# --- desk ----------------------------------------------------------------------------
+# What the agent desk sends customers: replies agents can pick, and notices of what an
+# agent decided on a case (sent in the customer's chat, in the agent's name).
+DESK_QUICK_REPLIES = (
+    "您好，我是人工客服，您的情况我已经看到了，马上为您处理～",
+    "非常抱歉给您带来不好的体验，我们一定负责到底。",
+    "麻烦您拍一张商品问题部位的照片发给我，好吗？",
+    "已经为您加急处理，有结果第一时间通知您。",
+    "请问还有其他可以帮您的吗？",
+)
+DESK_APPROVED_REFUND = "您的售后单 {ref} 已同意退款 {amount}，将{route}，到账后会通知您～"
+DESK_APPROVED_PARTIAL = "您的售后单 {ref} 已同意部分退款 {amount}，将{route}，到账后会通知您～"
+DESK_APPROVED_EXCHANGE = "您的售后单 {ref} 已同意，下次送货时为您换新～"
+DESK_APPROVED = "您的售后单 {ref} 已同意～"
+DESK_REJECTED = "很抱歉，您的售后单 {ref} 未通过：{reason}。如有疑问可以随时告诉我。"
+DESK_COUPON = "给您发了一张 {amount} 无门槛优惠券（{code}），{expires} 前有效，下单时可直接使用～"
+DESK_RESOLUTION = "您的售后单 {ref} 处理方式已改为：{resolution}。"
+
+
+def desk_approved(ref: str, resolution: Resolution | None, refund, requested) -> str:
+    """The notice of an approval; ``refund`` is what was approved, ``requested`` what the
+    case asked for."""
+    if resolution is Resolution.EXCHANGE:
+        return DESK_APPROVED_EXCHANGE.format(ref=ref)
+    if not refund or resolution is None:
+        return DESK_APPROVED.format(ref=ref)
+    template = DESK_APPROVED_PARTIAL if refund < requested else DESK_APPROVED_REFUND
+    return template.format(ref=ref, amount=money(refund), route=REFUND_ROUTE[resolution])

@@ -54,6 +54,12 @@ class Settings:
     wechat: "WeChatSettings | None"
     telegram: "TelegramSettings | None"
     console_secret: str = field(repr=False)
+    rasa_api_token: str | None = field(default=None, repr=False)
+    rasa_url: str = "http://127.0.0.1:5005"
+    handoff_claim_timeout: float = 300.0
+    service_hours: str = "09:00-21:00"
+    service_timezone: str = "Asia/Shanghai"
+    minutes_per_customer: float = 6.0
 
     @property
     def evidence_dir(self) -> Path:
@@ -95,11 +101,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     database_url = _absolute_sqlite(env.get("DATABASE_URL") or _default_database_url())
     actions_port = int(env.get("ACTIONS_PORT", "5055"))
     policy_file = env.get("POLICY_FILE")
+    rasa_port = int(env.get("RASA_PORT", "5005"))
     return Settings(
         database_url=database_url,
         tracker_store_url=_absolute_sqlite(env.get("TRACKER_STORE_URL") or database_url),
         data_dir=Path(env.get("DATA_DIR") or ROOT / "var"),
-        rasa_port=int(env.get("RASA_PORT", "5005")),
+        rasa_port=rasa_port,
         actions_port=actions_port,
         redis_url=env.get("REDIS_URL") or None,
         action_endpoint_url=env.get("ACTION_ENDPOINT_URL")
@@ -110,6 +117,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         wechat=_wechat(env),
         telegram=_telegram(env),
         console_secret=env.get("CONSOLE_SECRET") or _PROCESS_CONSOLE_SECRET,
+        rasa_api_token=env.get("RASA_API_TOKEN") or None,
+        rasa_url=(env.get("RASA_URL") or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+        handoff_claim_timeout=float(env.get("HANDOFF_CLAIM_TIMEOUT", "300")),
+        service_hours=env.get("SERVICE_HOURS") or "09:00-21:00",
+        service_timezone=env.get("SERVICE_TIMEZONE") or "Asia/Shanghai",
+        minutes_per_customer=float(env.get("HANDOFF_MINUTES_PER_CUSTOMER", "6")),
     )
 
 

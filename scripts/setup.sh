@@ -1,7 +1,23 @@
 #!/usr/bin/env bash
-# Creates .venv with Python 3.10 and installs requirements.lock into it. Idempotent.
+# Creates .venv with Python 3.10 and installs requirements.lock into it, and installs
+# Debian's chromium for the desk's browser tests. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+install_chromium() {
+  command -v chromium >/dev/null 2>&1 && return
+  local apt=(apt-get)
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "chromium is missing; install Debian's chromium package as root" >&2; exit 1; }
+    apt=(sudo apt-get)
+  fi
+  echo "Installing Debian's chromium (browser tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  "${apt[@]}" install -y -q --no-install-recommends chromium >/dev/null \
+    || { "${apt[@]}" update -q >/dev/null && "${apt[@]}" install -y -q --no-install-recommends chromium >/dev/null; }
+}
+
+install_chromium
 
 find_python310() {
   if command -v pyenv >/dev/null 2>&1; then

@@ -1,6 +1,8 @@
 """What can go wrong with a case request, as the actions need to tell it apart."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from bot.enums import CaseState
 
 
@@ -35,3 +37,24 @@ class CaseNotOpen(CaseError):
     def __init__(self, state: CaseState) -> None:
         super().__init__(state.value)
         self.state = state
+
+
+class AmountInvalid(CaseError):
+    """A money amount is not a positive whole number of cents within ``limit``."""
+
+    def __init__(self, amount: object, limit: Decimal) -> None:
+        super().__init__(f"{amount} (allowed 0.01 to {limit})")
+        self.amount = amount
+        self.limit = limit
+
+
+class NoteInvalid(CaseError):
+    """A staff note or rejection reason is missing or too long."""
+
+
+class ResolutionMissing(CaseError):
+    """The case has no resolution, so it is not known how to refund it."""
+
+
+class RefundAlreadyPaid(CaseError):
+    """The case's refund is paid or on its way; what the customer gets can no longer change."""

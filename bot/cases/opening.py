@@ -133,6 +133,54 @@ def _attribute_to_supplier(session: Session, case: ReturnCase, product_id: int,
                  ref=case.ref, supplier_id=product.supplier_id, batch=product.batch)
 
 
+def issue_case_coupon(session: Session, case: ReturnCase, *, amount: Decimal, kind: str,
+                      actor: str, at: datetime) -> Coupon:
+    """Gives the case's customer a no-threshold coupon valid for ``COUPON_VALID_DAYS`` days.
+
+    Audited as ``coupon.issued``; the caller records any timeline entry.
+    """
+    coupon = Coupon(
+        code=f"CP{secrets.token_hex(5).upper()}", customer_id=case.customer_id,
+        case_id=case.id, amount=amount, kind=kind,
+        expires_at=at + timedelta(days=COUPON_VALID_DAYS),
+    )
+    session.add(coupon)
+    session.flush()
+    audit.record(session, actor, "coupon.issued", "coupon", coupon.id, ref=case.ref,
+                 amount=str(coupon.amount))
+    return coupon
+
+
+def request_refund(session: Session, case: ReturnCase, *, actor: str, at: datetime) -> Refund:
+    """Records the case's refund as pending and moves the approved case to REFUND_PENDING.
+
+    Raises:
+        InvalidTransition: the case is not approved.
+    """
+    refund = Refund(case_id=case.id, amount=case.refund_amount, method=case.resolution)
+    session.add(refund)
+    session.flush()
+    audit.record(session, actor, "refund.requested", "refund", refund.id, ref=case.ref,
+                 amount=str(refund.amount), method=refund.method.value)
+    transition(session, case, CaseState.REFUND_PENDING, actor=actor, at=at,
+               note=f"refund {case.refund_amount}")
+    return refund
+
+
+def settle_approved(session: Session, case: ReturnCase, *, actor: str, at: datetime) -> None:
+    """Records what a just-approved case owes: its compensation coupon (once), and the
+    refund unless the customer gets an exchange or nothing is owed."""
+    if case.compensation > 0 and not session.scalar(
+        select(func.count(Coupon.id)).where(Coupon.case_id == case.id,
+                                           Coupon.kind == "compensation",
+                                           Coupon.state != "revoked")
+    ):
+        issue_case_coupon(session, case, amount=case.compensation, kind="compensation",
+                          actor=actor, at=at)
+    if case.resolution is not Resolution.EXCHANGE and case.refund_amount > 0:
+        request_refund(session, case, actor=actor, at=at)
+
+
 def _route(session: Session, case: ReturnCase, decision: Decision, policy: Policy,
            now: datetime) -> None:
     """Moves a new case to where the decision sends it, with money owed recorded."""
@@ -145,24 +193,7 @@ def _route(session: Session, case: ReturnCase, decision: Decision, policy: Polic
         case.review_due_at = now + timedelta(hours=policy.platform_review_hours)
         return
     transition(session, case, CaseState.APPROVED, actor="bot", at=now, note=decision.rule_id)
-    if decision.compensation > 0:
-        coupon = Coupon(
-            code=f"CP{secrets.token_hex(5).upper()}", customer_id=case.customer_id,
-            case_id=case.id, amount=decision.compensation, kind="compensation",
-            expires_at=now + timedelta(days=COUPON_VALID_DAYS),
-        )
-        session.add(coupon)
-        session.flush()
-        audit.record(session, "bot", "coupon.issued", "coupon", coupon.id, ref=case.ref,
-                     amount=str(coupon.amount))
-    if case.resolution is not Resolution.EXCHANGE and case.refund_amount > 0:
-        refund = Refund(case_id=case.id, amount=case.refund_amount, method=case.resolution)
-        session.add(refund)
-        session.flush()
-        audit.record(session, "bot", "refund.requested", "refund", refund.id, ref=case.ref,
-                     amount=str(refund.amount), method=refund.method.value)
-        transition(session, case, CaseState.REFUND_PENDING, actor="bot", at=now,
-                   note=f"refund {case.refund_amount}")
+    settle_approved(session, case, actor="bot", at=now)
 
 
 def open_case(

@@ -9,6 +9,7 @@ from bot.db.cases import (
     ReturnCase,
     SupplierIncident,
 )
+from bot.db.handoff import HandoffTicket, TicketNote, TicketStatus
 from bot.db.messaging import InboundKey, OutboundMessage
 from bot.db.shop import (
     ChannelIdentity,
@@ -24,6 +25,7 @@ from bot.db.staff import LoginAttempt, StaffAccount
 
 __all__ = [
     "AuditEntry", "Base", "CaseEvent", "ChannelIdentity", "Coupon", "Customer", "Evidence",
-    "InboundKey", "Leader", "LoginAttempt", "Order", "OutboundMessage", "OrderLine", "PickupPoint", "Product", "Refund", "ReturnCase",
-    "StaffAccount", "Supplier", "SupplierIncident",
+    "HandoffTicket", "InboundKey", "Leader", "LoginAttempt", "Order", "OutboundMessage",
+    "OrderLine", "PickupPoint", "Product", "Refund", "ReturnCase", "StaffAccount", "Supplier",
+    "SupplierIncident", "TicketNote", "TicketStatus",
 ]

@@ -42,6 +42,8 @@ class StaffAccount(Base):
     active: Mapped[bool] = Column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at: Mapped[datetime | None] = Column(UTCDateTime, nullable=True)
+    # Refreshed while the desk is open in a browser: "agents online" for wait estimates.
+    last_seen_at: Mapped[datetime | None] = Column(UTCDateTime, nullable=True)
 
     leader: Mapped[Leader | None] = relationship(Leader)
 

@@ -1,4 +1,4 @@
-"""Case status, urging, withdrawing, order status, the rules, asking for a person."""
+"""Case status, urging, withdrawing, order status, the rules, complaints."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from actions.cancel_case import ActionCancelCase
 from actions.case_status import ActionCaseStatus
-from actions.human import ActionComplainLeader, ActionEscalate
+from actions.complaints import ActionComplainLeader
 from actions.order_status import ActionOrderStatus
 from actions.return_policy import ActionExplainPolicy
 from actions.urge_case import ActionUrgeCase
@@ -20,7 +20,7 @@ from bot.db.session import unit_of_work
 from bot.enums import CaseState, Reason, Resolution
 from bot.policy import load_policy
 from tests.actions.lookups import cases_of, line_id
-from tests.actions.trackers import responses, run, tracker
+from tests.actions.trackers import responses, run, slot_values, tracker
 
 
 def _open(sender: str, product: str, reason: Reason, resolution=Resolution.REFUND_ORIGINAL) -> str:
@@ -69,10 +69,11 @@ async def test_urging_an_overdue_case_escalates_it(app_db):
         case = session.scalars(select(ReturnCase).where(ReturnCase.ref == ref)).one()
         case.review_due_at = utcnow() - timedelta(minutes=5)
 
-    messages, _ = await run(ActionUrgeCase(), tracker("demo-1", "都两天了", "urge_case"))
+    messages, events = await run(ActionUrgeCase(), tracker("demo-1", "都两天了", "urge_case"))
 
     assert responses(messages) == ["utter_urged_overdue"]
     assert cases_of("demo-1")[0].escalated is True
+    assert slot_values(events) == {"case_ref": ref, "handoff_signal": "overdue_case"}
 
 
 async def test_withdrawing_the_only_open_case(app_db):
@@ -131,26 +132,6 @@ async def test_policy_without_a_product_covers_every_category(app_db):
 
     report = messages[0]["report"]
     assert all(word in report for word in ("生鲜", "标品", "定制", "高价值"))
-
-
-async def test_asking_for_a_person_is_recorded_for_staff(app_db):
-    track = tracker("demo-1", "转人工", "request_human", {"escalation": "human_requested"})
-
-    messages, _ = await run(ActionEscalate(), track)
-
-    assert responses(messages) == ["utter_human_requested"]
-    with unit_of_work() as session:
-        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "handoff.requested")).one()
-        assert entry.entity_id == "demo-1" and entry.detail["text"] == "转人工"
-        assert entry.detail["reason"] == "human_requested"
-
-
-async def test_an_angry_customer_hears_an_apology_and_that_a_person_follows_up(app_db):
-    track = tracker("demo-1", "垃圾平台！！！", "report_spoiled", {"escalation": "angry"})
-
-    messages, _ = await run(ActionEscalate(), track)
-
-    assert responses(messages) == ["utter_escalate_angry"]
 
 
 async def test_a_complaint_about_the_leader_is_recorded(app_db):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from actions.returns import ActionStartReturn, ActionSubmitReturn
 from bot.db.session import unit_of_work
-from bot.enums import CaseState, Reason
+from bot.enums import CaseState, Reason, Review
 from tests.actions.lookups import cases_of, line_id
 from tests.actions.trackers import responses, run, slot_values, tracker
 
@@ -99,3 +99,15 @@ async def test_a_customer_without_recent_orders_is_told_so(app_db):
 
     assert slot_values(events) == {"return_ready": False}
     assert responses(messages) == ["utter_no_orders"] and messages[0]["days"] == 14
+
+
+async def test_a_case_sent_to_manual_review_raises_the_handoff_signal(app_db):
+    slots = _claim("demo-5", "丹东蓝莓", Reason.MISSING, quantity="1", resolution="refund_original")
+
+    messages, events = await run(ActionSubmitReturn(), tracker("demo-5", "1", "inform", slots))
+
+    [case] = [c for c in cases_of("demo-5") if c.state is CaseState.SUBMITTED]
+    assert case.review is Review.PLATFORM, "frequent returns send it to the platform"
+    assert messages[0]["response"] == "utter_case_opened_platform"
+    assert slot_values(events)["handoff_signal"] == "manual_review"
+    assert slot_values(events)["case_ref"] == case.ref

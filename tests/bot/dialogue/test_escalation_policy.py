@@ -88,3 +88,52 @@ def test_after_escalating_the_assistant_listens(policy, domain):
     ])
 
     assert action == ACTION_LISTEN_NAME
+
+
+@pytest.mark.parametrize("signal", ["manual_review", "overdue_case"])
+def test_a_signal_raised_by_an_action_hands_over_with_that_reason(policy, domain, signal):
+    action, prediction = predicted(policy, domain, [
+        ActionExecuted(ACTION_LISTEN_NAME), *said("催一下 R1001", "urge_case"),
+        ActionExecuted("action_urge_case"), SlotSet("handoff_signal", signal),
+    ])
+
+    assert action == "action_escalate"
+    assert SlotSet("escalation", signal) in prediction.optional_events
+    assert SlotSet("handoff_signal", None) in prediction.optional_events
+
+
+def test_a_signal_during_an_escalation_does_not_hand_over_twice(policy, domain):
+    action, _ = predicted(policy, domain, [
+        SlotSet("escalation", "angry"), ActionExecuted(ACTION_LISTEN_NAME),
+        *said("催一下", "urge_case"), ActionExecuted("action_urge_case"),
+        SlotSet("handoff_signal", "overdue_case"),
+    ])
+
+    assert action is None
+
+
+def _after_handback(answer: str, intent: str = "inform") -> list:
+    return [ActionExecuted("action_handoff_end"), ActionExecuted(ACTION_LISTEN_NAME),
+            *said(answer, intent)]
+
+
+@pytest.mark.parametrize("answer", ["5", "４分", "三星", "满意"])
+def test_a_score_right_after_the_satisfaction_question_is_recorded(policy, domain, answer):
+    action, _ = predicted(policy, domain, _after_handback(answer))
+
+    assert action == "action_record_satisfaction"
+
+
+def test_a_question_after_the_satisfaction_question_is_answered_normally(policy, domain):
+    action, _ = predicted(policy, domain, _after_handback("我的售后进度怎么样了", "ask_case_status"))
+
+    assert action is None
+
+
+def test_a_digit_later_in_the_conversation_is_not_a_score(policy, domain):
+    action, _ = predicted(policy, domain, [
+        *_after_handback("好的", "affirm"), ActionExecuted("utter_ack_affirm"),
+        ActionExecuted(ACTION_LISTEN_NAME), *said("2", "inform"),
+    ])
+
+    assert action is None
