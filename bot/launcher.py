@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -35,14 +36,21 @@ def write_endpoints(settings: Settings, run_dir: Path) -> Path:
     return path
 
 
-def process_commands(settings: Settings, model: Path, endpoints: Path) -> dict[str, list[str]]:
+def api_token(settings: Settings) -> str:
+    """The token protecting Rasa's HTTP API: RASA_API_TOKEN, or a fresh one for this run
+    (the desk, in the Rasa process, gets it through the environment)."""
+    return settings.rasa_api_token or secrets.token_urlsafe(24)
+
+
+def process_commands(settings: Settings, model: Path, endpoints: Path,
+                     token: str) -> dict[str, list[str]]:
     python = sys.executable
     return {
         "actions": [python, "-m", "rasa_sdk", "--actions", "actions",
                     "--port", str(settings.actions_port)],
         "rasa": [python, "-m", "rasa", "run", "--enable-api", "--model", str(model),
                  "--endpoints", str(endpoints), "--credentials", "credentials.yml",
-                 "--port", str(settings.rasa_port)],
+                 "--port", str(settings.rasa_port), "--auth-token", token],
     }
 
 
@@ -55,13 +63,16 @@ def run() -> int:
         print(line)
     model = ensure_model()
     endpoints = write_endpoints(settings, settings.data_dir / "run")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    token = api_token(settings)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_API_TOKEN": token}
     processes = {
         name: subprocess.Popen(command, cwd=ROOT, env=env)
-        for name, command in process_commands(settings, model, endpoints).items()
+        for name, command in process_commands(settings, model, endpoints, token).items()
     }
     print(f"Rasa server on http://localhost:{settings.rasa_port} "
-          f"(REST: /webhooks/rest/webhook), actions on :{settings.actions_port}. "
+          f"(REST: /webhooks/rest/webhook), actions on :{settings.actions_port}.\n"
+          f"Agent desk: http://localhost:{settings.rasa_port}/console/ "
+          "(demo staff accounts above).\n"
           "Chat with `make shell`; Ctrl-C stops everything.")
     try:
         while all(p.poll() is None for p in processes.values()):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -53,6 +54,7 @@ class Product:
     rasa_url: str
     database_url: str
     data_dir: Path
+    api_token: str
     transcript: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
     def say(self, sender: str, text: str, metadata: dict | None = None) -> list[str]:
@@ -68,6 +70,17 @@ class Product:
             replies = [m.get("text", "") for m in json.loads(response.read())]
         self.transcript.append((sender, text, replies))
         return replies
+
+    def api(self, path: str, body: object | None = None) -> object:
+        """Calls Rasa's HTTP API with the token (GET without ``body``, else POST JSON)."""
+        separator = "&" if "?" in path else "?"
+        request = urllib.request.Request(
+            f"{self.rasa_url}{path}{separator}token={self.api_token}",
+            None if body is None else json.dumps(body).encode(),
+            {"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
 
     def session(self) -> Session:
         return Session(create_db_engine(self.database_url), future=True)
@@ -85,12 +98,14 @@ def running_product(workdir: Path, env: dict[str, str] | None = None) -> Iterato
     engine.dispose()
 
     rasa_port, actions_port = free_port(), free_port()
+    token = secrets.token_urlsafe(16)
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
     (workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints), encoding="utf-8")
     full_env = {**os.environ, "DATABASE_URL": database_url, "DATA_DIR": str(workdir / "data"),
                 "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
-                "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+                "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_PORT": str(rasa_port),
+                "ACTIONS_PORT": str(actions_port), "RASA_API_TOKEN": token, **(env or {})}
     logs = {name: workdir / f"{name}.log" for name in ("actions", "rasa")}
     commands = {
         "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
@@ -98,7 +113,7 @@ def running_product(workdir: Path, env: dict[str, str] | None = None) -> Iterato
         "rasa": [sys.executable, "-m", "rasa", "run", "--enable-api", "--model", str(model),
                  "--endpoints", str(workdir / "endpoints.yml"), "--credentials",
                  str(ROOT / "credentials.yml"), "--port", str(rasa_port),
-                 "--interface", "127.0.0.1"],
+                 "--interface", "127.0.0.1", "--auth-token", token],
     }
     processes = {
         name: subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=logs[name].open("w"),
@@ -107,8 +122,9 @@ def running_product(workdir: Path, env: dict[str, str] | None = None) -> Iterato
     }
     try:
         wait_for(f"http://127.0.0.1:{actions_port}/health", processes["actions"], logs["actions"])
-        wait_for(f"http://127.0.0.1:{rasa_port}/status", processes["rasa"], logs["rasa"])
-        yield Product(f"http://127.0.0.1:{rasa_port}", database_url, workdir / "data")
+        wait_for(f"http://127.0.0.1:{rasa_port}/status?token={token}", processes["rasa"],
+                 logs["rasa"])
+        yield Product(f"http://127.0.0.1:{rasa_port}", database_url, workdir / "data", token)
     finally:
         for process in processes.values():
             process.terminate()

@@ -1,24 +1,15 @@
-"""The running server keeps the NLU contract and escalates angry customers."""
+"""The running server keeps the NLU contract (escalation: test_handoff_journey.py)."""
 from __future__ import annotations
 
-import json
-import urllib.request
-
 import pytest
-from sqlalchemy import select
 
-from bot.db import AuditEntry
 from bot.nlu.contract import CONTRACT_INTENTS
 
 pytestmark = pytest.mark.e2e
 
 
 def _parse(product, text: str) -> dict:
-    request = urllib.request.Request(f"{product.rasa_url}/model/parse",
-                                     json.dumps({"text": text}).encode(),
-                                     {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
+    return product.api("/model/parse", {"text": text})
 
 
 @pytest.mark.parametrize(("text", "intent", "angry"), [
@@ -39,19 +30,3 @@ def test_parse_of_odd_input_still_has_the_contract_fields(product, text):
 
     assert result["intent"]["name"] in (*CONTRACT_INTENTS, "inform", "nlu_fallback")
     assert set(result["anger"]) == {"score", "is_angry"}
-
-
-def test_an_angry_customer_is_told_a_person_will_follow_up(product):
-    replies = product.say("demo-4", "你们是不是骗子！！！虾都臭了还卖，我要打12315投诉你们！")
-
-    assert any("人工" in r for r in replies)
-    with product.session() as session:
-        entry = session.scalars(select(AuditEntry).where(
-            AuditEntry.action == "handoff.requested", AuditEntry.entity_id == "demo-4")).one()
-        assert entry.detail["reason"] == "angry"
-
-
-def test_asking_for_a_person_is_escalated(product):
-    replies = product.say("demo-5", "转人工")
-
-    assert any("人工客服" in r for r in replies)

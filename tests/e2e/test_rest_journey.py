@@ -93,9 +93,11 @@ def test_a_stranger_is_told_politely_and_nothing_changes(product):
         assert session.scalar(select(func.count(ReturnCase.id))) == before
 
 
-@pytest.mark.parametrize("text", ["", "   ", "😡😡😡", "烂" * 5000, "\x00\x01binary\xff"])
-def test_odd_messages_get_a_polite_answer(product, text):
-    replies = product.say("demo-4", text)
+@pytest.mark.parametrize("case, text", enumerate(
+    ["", "   ", "😡😡😡", "烂" * 5000, "\x00\x01binary\xff"]))
+def test_odd_messages_get_a_polite_answer(product, case, text):
+    # One conversation each: two misunderstood messages in a row hand over to a person.
+    replies = product.say(f"odd-input-{case}", text)
 
     assert replies, "the customer must never be left without an answer"
     assert not any("Traceback" in r or "Error" in r for r in replies)

@@ -7,10 +7,8 @@ encrypted messages (``encrypt_type=aes``), and signed plaintext is accepted too.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import time
-import urllib.request
 
 import pytest
 from sqlalchemy import select
@@ -49,8 +47,7 @@ def _user(wechat, openid: str, encrypted: bool = False) -> WeChatUser:
 
 
 def _tracker_user_turns(product, openid: str) -> list[str]:
-    with urllib.request.urlopen(f"{product.rasa_url}/conversations/{openid}/tracker") as response:
-        events = json.loads(response.read())["events"]
+    events = product.api(f"/conversations/{openid}/tracker")["events"]
     return [e.get("text") for e in events if e["event"] == "user"]
 
 
@@ -92,11 +89,8 @@ def test_output_channel_latest_reaches_wechat(wechat):
     user = _user(wechat, "o-e2e-latest")
     user.send_text("你好")
     before = len(fake.wait_for(user.openid, 1))
-    request = urllib.request.Request(
-        f"{product.rasa_url}/conversations/{user.openid}/trigger_intent?output_channel=latest",
-        json.dumps({"name": "greet"}).encode(), {"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        assert response.status == 200
+    product.api(f"/conversations/{user.openid}/trigger_intent?output_channel=latest",
+                {"name": "greet"})
     assert len(fake.wait_for(user.openid, before + 1)) == before + 1
 
 
