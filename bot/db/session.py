@@ -18,6 +18,21 @@ from bot.settings import get_settings
 
 
 def _configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, a busy timeout; and savepoints that stay inside their transaction.
+
+    pysqlite opens a transaction only before a data change, so a SAVEPOINT that comes
+    first would start the transaction itself and its RELEASE would commit it, outside the
+    unit of work's control. Opening the transaction just before the savepoint keeps the
+    driver's lazy locking (which the Rasa and action processes sharing one file rely on)
+    and makes ``begin_nested`` behave as on PostgreSQL.
+    """
+
+    @event.listens_for(engine, "savepoint")
+    def _begin_before_savepoint(connection, _name) -> None:
+        dbapi_connection = connection.connection.dbapi_connection
+        if not dbapi_connection.in_transaction:
+            dbapi_connection.execute("BEGIN")
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()

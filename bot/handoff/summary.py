@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import messages
+from bot.answers import plain_number
 from bot.cases.errors import CaseError
 from bot.cases.opening import ClaimDraft, assess
 from bot.db import Customer, HandoffTicket, ReturnCase
@@ -101,7 +102,7 @@ def build_ticket(session: Session, request: HandoffRequest, now: datetime,
         "customer": customer,
         "order_line": line and {
             "id": line.line_id, "order_no": line.order_no, "product": line.product_name,
-            "quantity": str(line.quantity.normalize()), "unit": line.unit,
+            "quantity": plain_number(line.quantity), "unit": line.unit,
             "amount": _money(order_value), "stage": line.stage.value,
             "picked_up_at": line.picked_up_at and line.picked_up_at.isoformat(),
         },

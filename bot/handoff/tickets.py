@@ -233,3 +233,12 @@ def take_unclaimed_notice(session: Session, ticket_id: int, now: datetime) -> bo
         audit.record(session, "bot", "handoff.unclaimed_notice", "handoff_ticket", ticket_id,
                      conversation_id=ticket.conversation_id)
     return bool(taken)
+
+
+def release_unclaimed_notice(session: Session, ticket_id: int) -> None:
+    """Takes back ``take_unclaimed_notice`` when the notice could not be sent."""
+    session.execute(
+        update(HandoffTicket).where(HandoffTicket.id == ticket_id)
+        .values(unclaimed_notice_at=None).execution_options(synchronize_session=False)
+    )
+    audit.record(session, "bot", "handoff.unclaimed_notice_failed", "handoff_ticket", ticket_id)

@@ -67,13 +67,14 @@ class FakeWeChat(FakeWeChatAPI):
 
 
 @contextmanager
-def wechat_product(workdir: Path, fake: FakeWeChat, aes_key: str | None = None
+def wechat_product(workdir: Path, fake: FakeWeChat, aes_key: str | None = None,
+                   extra_env: dict[str, str] | None = None,
                    ) -> Iterator[tuple[Product, WeChatSettings]]:
-    """The real servers with the WeChat channel pointed at ``fake``."""
+    """The real servers with the WeChat channel pointed at ``fake`` (and ``extra_env``)."""
     settings = WeChatSettings(TOKEN, fake.app_id, fake.app_secret, aes_key, fake.url)
     env = {"WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": fake.app_id,
            "WECHAT_APP_SECRET": fake.app_secret, "WECHAT_API_BASE_URL": fake.url}
     if aes_key:
         env["WECHAT_AES_KEY"] = aes_key
-    with running_product(workdir, env) as product:
+    with running_product(workdir, {**env, **(extra_env or {})}) as product:
         yield product, settings
