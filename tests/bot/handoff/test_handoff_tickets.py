@@ -512,3 +512,14 @@ def test_no_notice_once_an_agent_claimed_the_ticket(app_db, now, agent) -> None:
         assert tickets.take_unclaimed_notice(session, ticket_id, now) is False
     assert load(ticket_id).unclaimed_notice_at is None
     assert "handoff.unclaimed_notice" not in [action for _, action in trail(ticket_id)]
+
+
+def test_a_second_score_never_lands_on_an_older_handoff(app_db, now, agent) -> None:
+    older = ended(now, agent)
+    newer = ended(now + timedelta(minutes=30), agent)
+    with unit_of_work() as session:
+        tickets.record_satisfaction(session, "demo-1", 5, now + timedelta(minutes=40))
+    with unit_of_work() as session:
+        assert tickets.record_satisfaction(session, "demo-1", 2, now + timedelta(minutes=41)) \
+            is None
+    assert (load(newer).satisfaction, load(older).satisfaction) == (5, None)
