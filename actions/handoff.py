@@ -5,12 +5,19 @@ from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActionExecuted, ConversationPaused, ConversationResumed, SlotSet
+from rasa_sdk.events import (
+    ActionExecuted,
+    ActiveLoop,
+    ConversationPaused,
+    ConversationResumed,
+    SlotSet,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy import select
 
 from actions.common import SafeAction, current_customer, latest_raw_text, now, policy
+from actions.return_claim import reset_form_slots
 from bot.db import HandoffTicket, TicketStatus
 from bot.db.session import unit_of_work
 from bot.escalation import Escalation
@@ -97,7 +104,8 @@ class ActionEscalate(SafeAction):
             estimate = expected_wait(session, ticket, at, hours, settings.minutes_per_customer)
         dispatcher.utter_message(response=_OPENING[reason])
         dispatcher.utter_message(**_wait_reply(estimate, hours, at))
-        return [ConversationPaused()]
+        # A form in progress stops here: the agent takes it from the summary.
+        return [ActiveLoop(None), SlotSet("requested_slot", None), ConversationPaused()]
 
 
 class ActionHandoffEnd(SafeAction):
@@ -124,7 +132,8 @@ class ActionHandoffEnd(SafeAction):
                                  else "utter_handoff_returned")
         dispatcher.utter_message(response="utter_ask_satisfaction")
         # The desk runs this outside a turn; listening last lets the next message start one.
-        return [ConversationResumed(), SlotSet("escalation", None), SlotSet("handoff_signal", None),
+        return [ConversationResumed(), *reset_form_slots(), SlotSet("escalation", None),
+                SlotSet("handoff_signal", None), SlotSet("case_ref", None),
                 ActionExecuted("action_listen")]
 
 

@@ -118,7 +118,7 @@ class ActionSubmitReturn(SafeAction):
             return reset_form_slots()
         _announce(dispatcher, opened, {Review.LEADER: rules.leader_review_hours,
                                        Review.PLATFORM: rules.platform_review_hours})
+        events = [*reset_form_slots(), SlotSet("case_ref", opened.case.ref)]
         if opened.created and opened.case.review is Review.PLATFORM:
-            return [*reset_form_slots(), SlotSet("case_ref", opened.case.ref),
-                    SlotSet("handoff_signal", Escalation.MANUAL_REVIEW.value)]
-        return reset_form_slots()
+            events.append(SlotSet("handoff_signal", Escalation.MANUAL_REVIEW.value))
+        return events

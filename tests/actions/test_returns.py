@@ -51,6 +51,7 @@ async def test_submitting_an_eligible_claim_opens_one_case_and_says_its_referenc
     assert messages[0]["ref"] == case.ref and case.ref.startswith("R")
     assert "24小时" in messages[0]["explanation"]
     assert slot_values(events)["order_line_id"] is None, "the form is cleared for the next return"
+    assert slot_values(events)["case_ref"] == case.ref, "a person taking over sees the case"
 
     again, _ = await run(ActionSubmitReturn(), tracker("demo-1", "1", "inform", slots))
 
