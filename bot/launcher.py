@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.chat import token_file
 from bot.db.base import utcnow
 from bot.db.migrate import upgrade
 from bot.db.session import unit_of_work
@@ -42,6 +43,16 @@ def api_token(settings: Settings) -> str:
     return settings.rasa_api_token or secrets.token_urlsafe(24)
 
 
+def write_token(settings: Settings, token: str) -> Path:
+    """Leaves the API token where ``make shell`` finds it, readable by this user only."""
+    path = token_file(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(token, encoding="utf-8")
+    return path
+
+
 def process_commands(settings: Settings, model: Path, endpoints: Path,
                      token: str) -> dict[str, list[str]]:
     python = sys.executable
@@ -64,6 +75,7 @@ def run() -> int:
     model = ensure_model()
     endpoints = write_endpoints(settings, settings.data_dir / "run")
     token = api_token(settings)
+    write_token(settings, token)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RASA_API_TOKEN": token}
     processes = {
         name: subprocess.Popen(command, cwd=ROOT, env=env)
