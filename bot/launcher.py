@@ -40,7 +40,7 @@ def write_endpoints(settings: Settings, run_dir: Path) -> Path:
 def api_token(settings: Settings) -> str:
     """The token protecting Rasa's HTTP API: RASA_API_TOKEN, or a fresh one for this run
     (the desk, in the Rasa process, gets it through the environment)."""
-    return settings.rasa_api_token or secrets.token_urlsafe(24)
+    return settings.rasa_api_token or secrets.token_hex(24)
 
 
 def write_token(settings: Settings, token: str) -> Path:
@@ -61,7 +61,7 @@ def process_commands(settings: Settings, model: Path, endpoints: Path,
                     "--port", str(settings.actions_port)],
         "rasa": [python, "-m", "rasa", "run", "--enable-api", "--model", str(model),
                  "--endpoints", str(endpoints), "--credentials", "credentials.yml",
-                 "--port", str(settings.rasa_port), "--auth-token", token],
+                 "--port", str(settings.rasa_port), f"--auth-token={token}"],
     }
 
 

@@ -98,7 +98,7 @@ def running_product(workdir: Path, env: dict[str, str] | None = None) -> Iterato
     engine.dispose()
 
     rasa_port, actions_port = free_port(), free_port()
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_hex(16)
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
     (workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints), encoding="utf-8")
@@ -113,7 +113,7 @@ def running_product(workdir: Path, env: dict[str, str] | None = None) -> Iterato
         "rasa": [sys.executable, "-m", "rasa", "run", "--enable-api", "--model", str(model),
                  "--endpoints", str(workdir / "endpoints.yml"), "--credentials",
                  str(ROOT / "credentials.yml"), "--port", str(rasa_port),
-                 "--interface", "127.0.0.1", "--auth-token", token],
+                 "--interface", "127.0.0.1", f"--auth-token={token}"],
     }
     processes = {
         name: subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=logs[name].open("w"),

@@ -1,6 +1,12 @@
 """Reliable messaging for channels: accept each platform message once, deliver every
 reply or record why it could not be delivered."""
-from bot.messaging.dedup import KeyPruner, first_time, forget_old_keys, prune_inbound_keys
+from bot.messaging.dedup import (
+    KeyPruner,
+    first_time,
+    forget,
+    forget_old_keys,
+    prune_inbound_keys,
+)
 from bot.messaging.outbox import (
     Delivery,
     OutboxMessage,
@@ -13,6 +19,6 @@ from bot.messaging.outbox import (
 )
 
 __all__ = [
-    "Delivery", "KeyPruner", "forget_old_keys", "prune_inbound_keys", "OutboxMessage", "claim_due", "enqueue", "first_time", "mark_delivered",
+    "Delivery", "KeyPruner", "forget_old_keys", "prune_inbound_keys", "OutboxMessage", "claim_due", "enqueue", "first_time", "forget", "mark_delivered",
     "mark_failed", "mark_undeliverable", "undeliverable_for",
 ]

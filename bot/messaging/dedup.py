@@ -27,6 +27,12 @@ def first_time(session: Session, channel: str, key: str, now: datetime) -> bool:
     return True
 
 
+def forget(session: Session, channel: str, key: str) -> None:
+    """Takes back ``first_time``: the message was not handled, so its retry must be."""
+    session.execute(delete(InboundKey).where(InboundKey.channel == channel,
+                                             InboundKey.key == key[:200]))
+
+
 # Keys older than this are forgotten: platforms retry within minutes, and a nonce
 # is refused anyway once its timestamp is stale.
 KEEP_KEYS = timedelta(days=3)

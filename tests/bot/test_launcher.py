@@ -35,5 +35,5 @@ def test_the_rasa_api_is_protected_by_the_configured_token_or_a_fresh_one():
 
     commands = process_commands(configured, Path("m.tar.gz"), Path("e.yml"), api_token(configured))
 
-    assert commands["rasa"][commands["rasa"].index("--auth-token") + 1] == "from-env"
+    assert "--auth-token=from-env" in commands["rasa"]
     assert len(api_token(unset)) >= 24 and api_token(unset) != api_token(unset)

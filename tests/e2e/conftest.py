@@ -10,5 +10,7 @@ from tests.servers import Product, running_product
 
 @pytest.fixture(scope="session")
 def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
-    with running_product(tmp_path_factory.mktemp("product")) as running:
+    # Handoffs nobody claims hear from the bot after 2 s (test_handoff_journey.py).
+    with running_product(tmp_path_factory.mktemp("product"),
+                         {"HANDOFF_CLAIM_TIMEOUT": "2"}) as running:
         yield running

@@ -1,6 +1,8 @@
 """A customer handed to a person and back, on the running servers over REST."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -77,3 +79,17 @@ def test_asking_for_a_person_works_for_a_stranger_too(product):
     assert any("人工客服" in r for r in replies)
     ticket = _ticket(product, "handoff-e2e-stranger")
     assert ticket.reason == "human_requested" and ticket.summary["customer"] is None
+
+
+def test_a_customer_nobody_claims_hears_from_the_bot_again(product):
+    sender = "handoff-e2e-unclaimed"
+    product.say(sender, "转人工")
+
+    deadline, said = time.monotonic() + 30, []
+    while not any("让您久等了" in text for text in said) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        said = [e.get("text") or "" for e in _tracker(product, sender)["events"]
+                if e["event"] == "bot"]
+    assert any("让您久等了" in text for text in said), "never silence"
+    assert _tracker(product, sender)["paused"] is True, "still waiting for a person"
+    assert _ticket(product, sender).unclaimed_notice_at is not None

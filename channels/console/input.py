@@ -1,0 +1,83 @@
+"""The agent desk as a Rasa input channel, so the Rasa server process serves it.
+
+Listed in ``credentials.yml`` as ``channels.console.ConsoleInput``. Rasa mounts a
+channel's blueprint at ``urljoin("/webhooks/", url_prefix())``; the absolute prefix
+``/console`` puts the desk at ``/console/``. It never handles customer messages: agents'
+replies go to customers through Rasa's HTTP API (``channels.console.rasa_api``).
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint
+
+from bot.db.base import utcnow
+from bot.settings import get_settings
+from channels.console.api import add_api_routes
+from channels.console.guard import PREFIX, Guard
+from channels.console.pages import add_page_routes
+from channels.console.rasa_api import RasaClient
+from channels.console.stream import EventStream, StreamTiming
+from channels.console.unclaimed import UnclaimedWatcher
+
+
+class ConsoleInput(InputChannel):
+    """Serves the agent desk at ``/console/``.
+
+    While the server runs, an ``UnclaimedWatcher`` makes sure a customer nobody claims in
+    time hears from the bot again.
+
+    Args:
+        secret: Signs session cookies and CSRF tokens (``CONSOLE_SECRET``).
+        rasa: The Rasa HTTP API the desk sends replies and reads transcripts through.
+        clock: The current time.
+        timing: How the live event streams poll.
+        claim_timeout: How long a ticket may wait unclaimed (``HANDOFF_CLAIM_TIMEOUT``).
+    """
+
+    def __init__(self, secret: str, rasa: RasaClient, *,
+                 clock: Callable[[], datetime] = utcnow,
+                 timing: StreamTiming | None = None,
+                 claim_timeout: timedelta = timedelta(minutes=5)) -> None:
+        self.guard = Guard(secret, clock)
+        self.rasa = rasa
+        self.stream = EventStream(rasa, self.guard, timing)
+        self.unclaimed = UnclaimedWatcher(rasa, clock, claim_timeout)
+
+    @classmethod
+    def name(cls) -> str:
+        return "console"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> "ConsoleInput":
+        """Settings come from the environment (``bot.settings``), never credentials.yml."""
+        settings = get_settings()
+        return cls(settings.console_secret, RasaClient.from_settings(),
+                   claim_timeout=timedelta(seconds=settings.handoff_claim_timeout))
+
+    def url_prefix(self) -> str:
+        return PREFIX
+
+    def get_output_channel(self) -> None:
+        """The desk receives no customer messages, so it has nothing to answer through."""
+        return None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        console = Blueprint("agent_desk", __name__)
+        add_page_routes(console, self.guard)
+        add_api_routes(console, self.guard, self.rasa, self.stream)
+
+        @console.listener("after_server_start")
+        async def start_background(*_: Any) -> None:
+            self.stream.start()
+            self.unclaimed.start()
+
+        @console.listener("before_server_stop")
+        async def stop_background(*_: Any) -> None:
+            self.stream.stop()
+            await self.unclaimed.stop()
+
+        return console
