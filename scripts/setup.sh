@@ -5,16 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 install_chromium() {
-  command -v chromium >/dev/null 2>&1 && return
+  command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy && return
   local apt=(apt-get)
   if [ "$(id -u)" != 0 ]; then
     command -v sudo >/dev/null 2>&1 || { echo "chromium is missing; install Debian's chromium package as root" >&2; exit 1; }
     apt=(sudo apt-get)
   fi
-  echo "Installing Debian's chromium (browser tests)"
+  echo "Installing Debian's chromium and a Chinese font (browser tests, readable screenshots)"
   export DEBIAN_FRONTEND=noninteractive
-  "${apt[@]}" install -y -q --no-install-recommends chromium >/dev/null \
-    || { "${apt[@]}" update -q >/dev/null && "${apt[@]}" install -y -q --no-install-recommends chromium >/dev/null; }
+  local packages=(chromium fonts-wqy-microhei)
+  "${apt[@]}" install -y -q --no-install-recommends "${packages[@]}" >/dev/null \
+    || { "${apt[@]}" update -q >/dev/null \
+         && "${apt[@]}" install -y -q --no-install-recommends "${packages[@]}" >/dev/null; }
 }
 
 install_chromium

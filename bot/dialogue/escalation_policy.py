@@ -89,7 +89,10 @@ class EscalationPolicy(Policy):
                  events: list[SlotSet] | None = None) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
         probabilities[domain.index_for_action(action)] = 1.0
-        return self._prediction(probabilities, optional_events=events)
+        # Rasa lets "no user" predictions (a form's happy path) overrule all others; marked
+        # the same way, a handoff wins by priority even in the middle of a form.
+        return self._prediction(probabilities, optional_events=events,
+                                is_no_user_prediction=True)
 
     def predict_action_probabilities(
         self, tracker: DialogueStateTracker, domain: Domain,

@@ -93,3 +93,15 @@ def test_a_customer_nobody_claims_hears_from_the_bot_again(product):
     assert any("让您久等了" in text for text in said), "never silence"
     assert _tracker(product, sender)["paused"] is True, "still waiting for a person"
     assert _ticket(product, sender).unclaimed_notice_at is not None
+
+
+def test_anger_in_the_middle_of_a_return_still_reaches_a_person(product):
+    sender = "handoff-e2e-form"
+    _bind(product, sender)
+    product.say(sender, "虾坏了")
+
+    replies = product.say(sender, "你们这什么垃圾平台！！！我要投诉12315！")
+
+    assert any("人工客服" in r for r in replies)
+    assert not any("照片" in r for r in replies), "the form does not carry on"
+    assert _ticket(product, sender).reason == "angry"

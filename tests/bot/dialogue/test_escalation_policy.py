@@ -137,3 +137,14 @@ def test_a_digit_later_in_the_conversation_is_not_a_score(policy, domain):
     ])
 
     assert action is None
+
+
+def test_an_angry_message_in_the_middle_of_a_form_still_goes_to_a_person(policy, domain):
+    _, prediction = predicted(policy, domain, [
+        ActionExecuted(ACTION_LISTEN_NAME), *said("草莓烂了", "report_spoiled"),
+        ActionExecuted("return_form"), ActionExecuted(ACTION_LISTEN_NAME),
+        *said("你们这什么垃圾平台！！！我要投诉12315！", "out_of_scope", 0.99, True),
+    ])
+
+    assert prediction.is_no_user_prediction, "overrules the form's happy-path prediction"
+    assert prediction.policy_priority > 6
