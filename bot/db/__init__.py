@@ -10,6 +10,14 @@ from bot.db.cases import (
     SupplierIncident,
 )
 from bot.db.handoff import HandoffTicket, TicketNote, TicketStatus
+from bot.db.leaders import (
+    ForwardState,
+    LeaderBindCode,
+    LeaderForward,
+    LeaderIdentity,
+    LeaderTask,
+    TaskDecision,
+)
 from bot.db.messaging import InboundKey, OutboundMessage
 from bot.db.shop import (
     ChannelIdentity,
@@ -27,5 +35,6 @@ __all__ = [
     "AuditEntry", "Base", "CaseEvent", "ChannelIdentity", "Coupon", "Customer", "Evidence",
     "HandoffTicket", "InboundKey", "Leader", "LoginAttempt", "Order", "OutboundMessage",
     "OrderLine", "PickupPoint", "Product", "Refund", "ReturnCase", "StaffAccount", "Supplier",
-    "SupplierIncident", "TicketNote", "TicketStatus",
+    "SupplierIncident", "TicketNote", "TicketStatus", "ForwardState", "LeaderBindCode",
+    "LeaderForward", "LeaderIdentity", "LeaderTask", "TaskDecision",
 ]

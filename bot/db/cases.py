@@ -49,6 +49,9 @@ class ReturnCase(Base):
     escalated: Mapped[bool] = Column(Boolean, nullable=False, default=False)
     review_due_at: Mapped[datetime | None] = Column(UTCDateTime)
     source: Mapped[str] = Column(String(20), nullable=False, default="customer")
+    # Cases a leader created from forwarded group-chat text: who, and the customer's words.
+    forwarded_by_leader_id: Mapped[int | None] = Column(ForeignKey("leaders.id"))
+    source_text: Mapped[str | None] = Column(Text)
     conversation_id: Mapped[str | None] = Column(String(128), index=True)
     # "<order_line_id>:<reason>" until the case is cancelled or rejected: a unique
     # column, so two cases claiming the same problem on the same line cannot exist,
