@@ -7,7 +7,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup lock run shell train test lint test-unit test-rasa test-services migrate seed staff eval bench clean
+.PHONY: setup lock run shell train leader-code test lint test-unit test-rasa test-services migrate seed staff eval bench clean
 
 ## Create .venv with Python 3.10 and install the locked dependencies (idempotent).
 setup:
@@ -39,6 +39,10 @@ seed:
 staff:
 	@$(PY) -m bot.cli staff-create --username "$(STAFF_USERNAME)" --role "$(STAFF_ROLE)" \
 		--name "$(STAFF_NAME)" $(STAFF_ARGS)
+
+## A one-time code a group leader binds their chat with: make leader-code POINT=PP01
+leader-code:
+	@$(PY) -m bot.cli leader-code --pickup-point "$(POINT)"
 
 ## Everything that needs no outside service: Rasa's checks, then the pytest suite
 ## (unit, action and end-to-end tests; the model is trained once and cached).

@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot.cli run|shell|train|migrate|seed|staff-create``."""
+"""Command line: ``python -m bot.cli run|shell|train|migrate|seed|staff-create|leader-code``."""
 from __future__ import annotations
 
 import argparse
@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("--leader-id", type=int, help="the leader a leader account belongs to")
     staff.add_argument("--password-stdin", action="store_true",
                        help="read the password from the first line of stdin (for scripts)")
+    code = commands.add_parser("leader-code", help="a one-time code a group leader binds a chat with")
+    code.add_argument("--pickup-point", required=True, help="pickup point code, e.g. PP01")
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -45,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "staff-create":
         return _staff_create(args)
+    if args.command == "leader-code":
+        return _leader_code(args.pickup_point)
     from bot.launcher import prepare_database
 
     print("\n".join(prepare_database(get_settings())))
@@ -80,3 +84,26 @@ def _staff_create(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _leader_code(pickup_point_code: str) -> int:
+    """Prints a bind code for the leader of the pickup point (valid 24 hours, used once)."""
+    from sqlalchemy import select
+
+    from bot.db import PickupPoint
+    from bot.db.base import utcnow
+    from bot.db.migrate import upgrade
+    from bot.db.session import unit_of_work
+    from bot.leaders.identity import issue_code
+
+    upgrade(get_settings().database_url)
+    with unit_of_work() as session:
+        point = session.scalars(select(PickupPoint)
+                                .where(PickupPoint.code == pickup_point_code)).first()
+        if point is None or point.leader is None:
+            print(f"no pickup point {pickup_point_code!r} with a leader", file=sys.stderr)
+            return 1
+        code = issue_code(session, point.leader.id, utcnow(), actor="system:cli")
+        print(f"{point.leader.name}（{point.name}）的团长绑定码：{code}，24 小时内有效，用一次。"
+              f"\n团长在微信里发送「团长绑定 {code}」即可。")
+    return 0

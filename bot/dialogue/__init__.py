@@ -1,4 +1,5 @@
 """Custom Rasa dialogue policies."""
 from bot.dialogue.escalation_policy import EscalationPolicy
+from bot.dialogue.leader_policy import LeaderPolicy
 
-__all__ = ["EscalationPolicy"]
+__all__ = ["EscalationPolicy", "LeaderPolicy"]

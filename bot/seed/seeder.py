@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.cases import AuditEntry, CaseEvent, ReturnCase
+from bot.db.leaders import LeaderIdentity
 from bot.db.shop import (
     ChannelIdentity,
     Customer,
@@ -64,6 +65,10 @@ DEMO_STAFF = (
 )
 
 
+# REST sender ids bound to the demo pickup points' leaders (leader mode).
+DEMO_LEADER_SENDERS = {"leader-1": "PP01", "leader-2": "PP02", "leader-3": "PP03"}
+
+
 @dataclass(frozen=True)
 class SeedSummary:
     """What ``seed_demo`` did, and the demo identities to tell the user about."""
@@ -84,6 +89,8 @@ class SeedSummary:
             f"{i.external_id:<{width}}  {i.customer_name}  {i.description}"
             for i in self.identities
         ]
+        lines.append("Group leaders (leader mode over REST): " + ", ".join(
+            f"{sender} → {point}" for sender, point in DEMO_LEADER_SENDERS.items()))
         if self.staff:
             lines.append("Agent desk demo accounts (/console/; demo passwords, never production):")
             lines += [f"{s.username:<8}  {s.password:<17}  {s.role.value:<6}  {s.display_name}"
@@ -160,6 +167,10 @@ def seed_demo(session: Session, now: datetime, shop: DemoShop | None = None) -> 
             if line_spec.closed_case:
                 cases.append(_closed_case(line_spec.closed_case, customer, line))
     session.add_all(cases)
+    session.add_all(
+        LeaderIdentity(channel="rest", external_id=sender, leader=points[code].leader)
+        for sender, code in DEMO_LEADER_SENDERS.items()
+    )
     first_leader = points[shop.pickup_points[0].code].leader
     staff = _demo_staff(first_leader, now)
     session.add_all(staff)
