@@ -21,9 +21,11 @@ lock:
 run:
 	@$(PY) -m bot.cli run
 
-## Chat with the running assistant in this terminal (start `make run` first).
+## Chat with the running assistant in this terminal (start `make run` first):
+## make shell [SENDER=demo-2 | SENDER=leader-1]
+SENDER ?= demo-1
 shell:
-	@$(PY) -m bot.cli shell
+	@$(PY) -m bot.cli shell --sender "$(SENDER)"
 
 train:
 	@$(PY) -m bot.cli train

@@ -21,15 +21,15 @@ from bot.evidence import (
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+URL = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
-def _image_url(tracker: Tracker) -> str | None:
+def image_url(tracker: Tracker) -> str | None:
     metadata = latest_metadata(tracker)
     url = metadata.get("image_url")
     if isinstance(url, str) and url:
         return url
-    match = _URL.search(latest_raw_text(tracker))
+    match = URL.search(latest_raw_text(tracker))
     return match.group(0) if match else None
 
 
@@ -52,7 +52,7 @@ def extract_photo_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     if evidence_id is not None:
         dispatcher.utter_message(response="utter_photo_received")
         return {"photo": float(evidence_id)}
-    url = _image_url(tracker)
+    url = image_url(tracker)
     if url is None:
         dispatcher.utter_message(response="utter_photo_needed")
         return {"photo": None}

@@ -36,6 +36,10 @@ class ClaimDraft:
     resolution: Resolution | None = None
     conversation_id: str | None = None
     description: str | None = None
+    # Set when a group leader opens the case for the customer from forwarded group chat:
+    # the leader, and the customer's own words.
+    forwarded_by_leader_id: int | None = None
+    source_text: str | None = None
 
     @property
     def claim_key(self) -> str:
@@ -213,8 +217,14 @@ def open_case(
     decision = assessment.decision
     if not decision.eligible:
         raise ClaimRefused(decision)
-    if decision.missing:
-        raise ClaimIncomplete(decision.missing)
+    missing = decision.missing
+    if draft.forwarded_by_leader_id is not None:
+        # The leader has the goods in front of them: a forwarded claim opens without a
+        # photo. Without one the policy never approves automatically, so the case waits
+        # for the leader's check (or the platform's), and photos can be attached later.
+        missing = tuple(item for item in missing if item != "photo")
+    if missing:
+        raise ClaimIncomplete(missing)
     resolution = draft.resolution if draft.resolution in decision.resolutions else None
     case = ReturnCase(
         customer_id=draft.customer_id, order_line_id=draft.line_id, state=CaseState.SUBMITTED,
@@ -225,7 +235,9 @@ def open_case(
         disposition=decision.disposition, review=decision.review, rule_id=decision.rule_id,
         decision_text=decision.explanation, refund_amount=decision.refund_amount,
         compensation=decision.compensation, risk_flags=list(decision.risk_flags),
-        source="customer", conversation_id=draft.conversation_id, open_key=draft.claim_key,
+        source="customer" if draft.forwarded_by_leader_id is None else "leader_forward",
+        forwarded_by_leader_id=draft.forwarded_by_leader_id, source_text=draft.source_text,
+        conversation_id=draft.conversation_id, open_key=draft.claim_key,
         created_at=now, updated_at=now,
     )
     try:

@@ -43,13 +43,17 @@ class PolicyError(Exception):
 
 @dataclass(frozen=True)
 class CategoryRules:
-    """After-pickup rules for one category (hours are inclusive windows after pickup)."""
+    """After-pickup rules for one category (hours are inclusive windows after pickup).
+
+    ``leader_review_hours`` None means the policy-wide ``Policy.leader_review_hours``.
+    """
 
     name: str
     quality_hours: int
     leader_verifies: frozenset[Reason]
     no_reason_hours: int | None
     no_reason_leader_check: bool
+    leader_review_hours: int | None
     disposition: Disposition
     disposition_note: str
     resolutions: tuple[Resolution, ...]
@@ -78,8 +82,10 @@ class Texts:
 class Policy:
     """The whole after-sales policy: money in yuan (2 places), windows and service levels in hours.
 
-    ``supplier_alert_incidents`` quality cases for one supplier within ``supplier_alert_days``
-    days raise a procurement alert.
+    A leader's first check (初审) is due ``leader_review_hours_for(category)`` hours after the
+    case opened and goes to the platform if still undecided ``leader_escalate_hours`` after
+    it opened. ``supplier_alert_incidents`` quality cases for one supplier within
+    ``supplier_alert_days`` days raise a procurement alert.
     """
 
     compensation_coupon: Decimal
@@ -90,6 +96,7 @@ class Policy:
     frequent_returns_max: int
     frequent_returns_days: int
     leader_review_hours: int
+    leader_escalate_hours: int
     platform_review_hours: int
     supplier_alert_incidents: int
     supplier_alert_days: int
@@ -98,6 +105,18 @@ class Policy:
     no_goods_reasons: frozenset[Reason]
     categories: Mapping[Category, CategoryRules]
     texts: Texts
+
+    def leader_review_hours_for(self, category: Category) -> int:
+        """Hours a leader has for the first check of a case about ``category`` goods.
+
+        Args:
+            category: The product's category.
+
+        Returns:
+            The category's own deadline, else the policy-wide ``leader_review_hours``.
+        """
+        own = self.categories[Category(category)].leader_review_hours
+        return self.leader_review_hours if own is None else own
 
 
 def load_policy(path: Path | None = None) -> Policy:
@@ -214,6 +233,7 @@ def _build(data: Any) -> Policy:
         frequent_returns_max=risk.count("frequent_returns_max"),
         frequent_returns_days=risk.count("frequent_returns_days"),
         leader_review_hours=levels.count("leader_review_hours"),
+        leader_escalate_hours=levels.count("leader_escalate_hours"),
         platform_review_hours=levels.count("platform_review_hours"),
         supplier_alert_incidents=alert.count("incidents"),
         supplier_alert_days=alert.count("days"),
@@ -236,6 +256,7 @@ def _category(section: _Section) -> CategoryRules:
         leader_verifies=frozenset(section.names("leader_verifies", Reason)),
         no_reason_hours=section.count("no_reason_hours", nullable=True),
         no_reason_leader_check=section.flag("no_reason_leader_check"),
+        leader_review_hours=section.count("leader_review_hours", nullable=True),
         disposition=_member(Disposition, section.raw("disposition"), section.path("disposition")),
         disposition_note=section.text("disposition_note"),
         resolutions=section.names("resolutions", Resolution),
@@ -257,6 +278,13 @@ def _check(policy: Policy) -> None:
         raise PolicyError(f"categories: missing {', '.join(missing)}")
     if policy.auto_approve_limit > policy.leader_approval_limit:
         raise PolicyError("money: auto_approve_limit must not exceed leader_approval_limit")
+    for category in Category:
+        review = policy.leader_review_hours_for(category)
+        if policy.leader_escalate_hours <= review:
+            raise PolicyError(
+                f"service_levels: leader_escalate_hours ({policy.leader_escalate_hours}) must be "
+                f"later than the first check deadline of {category.value} ({review})"
+            )
     for field in dataclasses.fields(Texts):
         allowed = POLICY_FIELDS if field.name.startswith("describe_") else DECISION_FIELDS
         _check_template(f"texts.{field.name}", getattr(policy.texts, field.name), allowed)

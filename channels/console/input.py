@@ -15,20 +15,27 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
 
 from bot.db.base import utcnow
+from bot.policy import Policy, load_policy
 from bot.settings import get_settings
 from channels.console.api import add_api_routes
 from channels.console.guard import PREFIX, Guard
+from channels.console.leader_tasks import LeaderTaskWatcher
 from channels.console.pages import add_page_routes
 from channels.console.rasa_api import RasaClient
 from channels.console.stream import EventStream, StreamTiming
 from channels.console.unclaimed import UnclaimedWatcher
 
 
+def _policy() -> Policy:
+    return load_policy(get_settings().policy_file)
+
+
 class ConsoleInput(InputChannel):
     """Serves the agent desk at ``/console/``.
 
     While the server runs, an ``UnclaimedWatcher`` makes sure a customer nobody claims in
-    time hears from the bot again.
+    time hears from the bot again, and a ``LeaderTaskWatcher`` brings first checks to the
+    group leaders' chats (the staff side's background work lives with the desk).
 
     Args:
         secret: Signs session cookies and CSRF tokens (``CONSOLE_SECRET``).
@@ -46,6 +53,7 @@ class ConsoleInput(InputChannel):
         self.rasa = rasa
         self.stream = EventStream(rasa, self.guard, timing)
         self.unclaimed = UnclaimedWatcher(rasa, clock, claim_timeout)
+        self.leader_tasks = LeaderTaskWatcher(rasa, clock, _policy)
 
     @classmethod
     def name(cls) -> str:
@@ -74,10 +82,12 @@ class ConsoleInput(InputChannel):
         async def start_background(*_: Any) -> None:
             self.stream.start()
             self.unclaimed.start()
+            self.leader_tasks.start()
 
         @console.listener("before_server_stop")
         async def stop_background(*_: Any) -> None:
             self.stream.stop()
             await self.unclaimed.stop()
+            await self.leader_tasks.stop()
 
         return console

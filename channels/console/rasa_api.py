@@ -90,8 +90,9 @@ class RasaClient:
         return (await self.state(conversation_id)).get("latest_event_time")
 
     async def send_bot_message(self, conversation_id: str, text: str,
-                               metadata: dict[str, Any]) -> None:
-        """Appends a ``bot`` event and lets Rasa send it on the customer's latest channel.
+                               metadata: dict[str, Any], output_channel: str = LATEST) -> None:
+        """Appends a ``bot`` event and lets Rasa send it on ``output_channel`` (by default the
+        conversation's latest channel).
 
         ``execute_side_effects`` is what makes Rasa hand the message to the output
         channel; without it the message would only be recorded.
@@ -101,7 +102,7 @@ class RasaClient:
         """
         await self._call(
             "POST", self._url(conversation_id, "tracker/events"),
-            {"output_channel": LATEST, "execute_side_effects": "true"},
+            {"output_channel": output_channel, "execute_side_effects": "true"},
             [{"event": "bot", "text": text, "metadata": metadata}],
         )
 

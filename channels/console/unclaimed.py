@@ -10,13 +10,13 @@ next round tries again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.db.session import unit_of_work
 from bot.handoff import tickets
+from channels.console.periodic import PeriodicJob
 from channels.console.rasa_api import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 ACTION = "action_handoff_unclaimed"
 
 
-class UnclaimedWatcher:
+class UnclaimedWatcher(PeriodicJob):
     """Tells waiting customers, once per ticket, that a person is still coming.
 
     Args:
@@ -36,11 +36,10 @@ class UnclaimedWatcher:
 
     def __init__(self, rasa: RasaClient, clock: Callable[[], datetime], timeout: timedelta,
                  interval: float = 5.0) -> None:
+        super().__init__(interval)
         self._rasa = rasa
         self._clock = clock
         self._timeout = timeout
-        self._interval = interval
-        self._task: asyncio.Task | None = None
 
     def _due(self, now: datetime) -> list[int]:
         with unit_of_work() as session:
@@ -78,22 +77,3 @@ class UnclaimedWatcher:
                 continue
             told.append(ticket_id)
         return told
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.check_once()
-            except Exception:
-                logger.exception("the unclaimed-ticket check failed")
-            await asyncio.sleep(self._interval)
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None

@@ -118,6 +118,12 @@ def rename(new: str, *keys: str) -> Callable[[dict], None]:
     (drop("categories", "standard", "disposition_note"), "disposition_note"),
     (put("{windw}", "categories", "fresh", "disposition_note"), "windw"),
     (put(["a list"], "categories"), "expected a mapping"),
+    (drop("service_levels", "leader_escalate_hours"), "missing key 'leader_escalate_hours'"),
+    (drop("categories", "standard", "leader_review_hours"), "missing key 'leader_review_hours'"),
+    (put(0, "categories", "fresh", "leader_review_hours"), "leader_review_hours"),
+    (put(1.5, "categories", "fresh", "leader_review_hours"), "leader_review_hours"),
+    (put(4, "service_levels", "leader_escalate_hours"), "leader_escalate_hours (4) must be later"),
+    (put(8, "categories", "custom", "leader_review_hours"), "first check deadline of custom (8)"),
 ])
 def test_broken_policy_files_are_rejected_clearly(tmp_path, change, message):
     data = default_data()
@@ -151,3 +157,21 @@ def test_missing_file_is_a_policy_error(tmp_path):
 def test_default_file_loads_from_its_packaged_path():
     assert isinstance(load_policy(DEFAULT_PATH), Policy)
     assert DEFAULT_PATH.name == "after_sales.yml" and DEFAULT_PATH.parent.name == "policy"
+
+
+def test_fresh_goods_get_a_shorter_first_check_deadline_others_the_policy_wide_one():
+    policy = load_policy()
+    deadlines = {c: policy.leader_review_hours_for(c) for c in Category}
+    assert deadlines == {Category.FRESH: 2, Category.STANDARD: 4, Category.CUSTOM: 4,
+                         Category.HIGH_VALUE: 4}
+    assert policy.leader_escalate_hours == 6
+
+
+def test_category_deadlines_follow_the_policy_wide_deadline_when_not_overridden(tmp_path):
+    data = default_data()
+    data["service_levels"]["leader_review_hours"] = 3
+    data["categories"]["custom"]["leader_review_hours"] = 1
+    policy = load_policy(write(tmp_path, data))
+    assert policy.leader_review_hours_for(Category.STANDARD) == 3
+    assert policy.leader_review_hours_for(Category.CUSTOM) == 1
+    assert policy.leader_review_hours_for(Category.FRESH) == 2

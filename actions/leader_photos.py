@@ -1,0 +1,54 @@
+"""A photo a group leader sends: stored for the right customer, attached to the right case."""
+from __future__ import annotations
+
+import logging
+
+from rasa_sdk import Tracker
+
+from actions.common import latest_metadata, now, policy
+from actions.return_photo import URL, image_url
+from bot import messages
+from bot.db.session import unit_of_work
+from bot.evidence import NotAnImage, PhotoDownloadFailed, PhotoTooLarge, fetch_photo, store_photo
+from bot.leaders import forwards
+from bot.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+
+def is_photo(tracker: Tracker, text: str) -> bool:
+    """A picture from a channel, or (terminal chat) an image address with a short note."""
+    metadata = latest_metadata(tracker)
+    if metadata.get("image_url") or metadata.get("evidence_id"):
+        return True
+    match = URL.search(text)
+    return match is not None and len(URL.sub("", text).strip()) <= 10
+
+
+async def leader_photo(tracker: Tracker, leader_id: int, text: str) -> str:
+    """Attaches the photo in the leader's latest message; returns what to tell them.
+
+    The words sent with it (``R1024``, an item number) say where it goes; without them it
+    goes to the only open case or item of the leader's latest forward.
+    """
+    hint = URL.sub("", text).strip() or None
+    settings = get_settings()
+    url = image_url(tracker)
+    try:
+        with unit_of_work() as session:
+            target = forwards.photo_target(session, leader_id, hint)
+        if url is None:
+            return messages.LEADER_PHOTO_UNREADABLE
+        data = fetch_photo(url, settings.photo_max_bytes, settings.photo_fetch_timeout)
+        with unit_of_work() as session:
+            stored = store_photo(session, data, customer_id=target.customer_id,
+                                 evidence_dir=settings.evidence_dir,
+                                 conversation_id=tracker.sender_id, source_url=url)
+            placed = forwards.attach_photo(session, leader_id, hint, stored.id, now(), policy())
+    except forwards.ForwardError as refused:
+        return messages.forward_error(refused)
+    except (PhotoTooLarge, PhotoDownloadFailed, NotAnImage) as error:
+        logger.info("leader %s photo not stored: %s", leader_id, error)
+        return messages.LEADER_PHOTO_UNREADABLE
+    where = placed.case_ref or messages.FORWARD_ITEM_NAME.format(n=placed.number)
+    return messages.LEADER_PHOTO_ATTACHED.format(target=where)
