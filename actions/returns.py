@@ -66,7 +66,7 @@ class ActionStartReturn(SafeAction):
         ]
 
 
-def _announce(dispatcher: CollectingDispatcher, opened: Opened, hours: dict[Review, int]) -> None:
+def _announce(dispatcher: CollectingDispatcher, opened: Opened) -> None:
     case = opened.case
     if not opened.created:
         dispatcher.utter_message(response="utter_case_exists", ref=case.ref,
@@ -76,7 +76,8 @@ def _announce(dispatcher: CollectingDispatcher, opened: Opened, hours: dict[Revi
     if case.review is not Review.AUTO:
         response = ("utter_case_opened_leader" if case.review is Review.LEADER
                     else "utter_case_opened_platform")
-        dispatcher.utter_message(response=response, hours=hours[case.review], **common)
+        hours = round((case.review_due_at - case.created_at).total_seconds() / 3600)
+        dispatcher.utter_message(response=response, hours=hours, **common)
     elif case.resolution is Resolution.EXCHANGE:
         dispatcher.utter_message(response="utter_case_opened_exchange", **common)
     else:
@@ -116,8 +117,7 @@ class ActionSubmitReturn(SafeAction):
         except CaseError:
             dispatcher.utter_message(response="utter_technical_problem")
             return reset_form_slots()
-        _announce(dispatcher, opened, {Review.LEADER: rules.leader_review_hours,
-                                       Review.PLATFORM: rules.platform_review_hours})
+        _announce(dispatcher, opened)
         events = [*reset_form_slots(), SlotSet("case_ref", opened.case.ref)]
         if opened.created and opened.case.review is Review.PLATFORM:
             events.append(SlotSet("handoff_signal", Escalation.MANUAL_REVIEW.value))

@@ -6,7 +6,7 @@ from datetime import datetime
 from bot import messages
 from bot.answers import plain_number
 from bot.cases import CaseView
-from bot.enums import OrderStage
+from bot.enums import CaseState, OrderStage, Review
 from bot.orders import LineView
 from bot.timefmt import ago, local_time
 
@@ -30,7 +30,10 @@ def case_report(case: CaseView) -> str:
 
 def next_step(case: CaseView) -> str:
     """What happens next, with the review deadline where there is one."""
-    template = messages.NEXT_STEP.get(case.state, "")
+    # A leader's check the platform took over is the platform's to finish.
+    state = CaseState.SUBMITTED if case.review is Review.PLATFORM and case.state in (
+        CaseState.SUBMITTED, CaseState.LEADER_REVIEW) else case.state
+    template = messages.NEXT_STEP.get(state, "")
     due = local_time(case.review_due_at) if case.review_due_at else "尽快"
     return template.format(due=due)
 

@@ -189,7 +189,8 @@ def _route(session: Session, case: ReturnCase, decision: Decision, policy: Polic
            now: datetime) -> None:
     """Moves a new case to where the decision sends it, with money owed recorded."""
     if decision.review is Review.LEADER:
-        case.review_due_at = now + timedelta(hours=policy.leader_review_hours)
+        category = case.order_line.product.category
+        case.review_due_at = now + timedelta(hours=policy.leader_review_hours_for(category))
         transition(session, case, CaseState.LEADER_REVIEW, actor="bot", at=now,
                    note=decision.rule_id)
         return

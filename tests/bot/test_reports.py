@@ -189,3 +189,17 @@ def test_demo_3_order_report_tells_where_to_pick_up(app_db) -> None:
     # the code is given once per arrived line, never for goods still on their way
     assert report.count(f"取货码 {code}") == 2
     assert report.count("取货码") == 2
+
+
+def test_a_leader_check_taken_over_by_the_platform_promises_the_platform():
+    case = CaseView(
+        id=1, ref="R1001", state=CaseState.LEADER_REVIEW, reason=Reason.MISSING,
+        product_name="丹东草莓", quantity_affected=1, unit="盒", resolution=None,
+        review=Review.PLATFORM, rule_id="r", decision_text="", refund_amount=0, compensation=0,
+        review_due_at=datetime(2026, 11, 22, 4, 0, tzinfo=timezone.utc), priority=0,
+        urge_count=0, escalated=False, created_at=datetime(2026, 11, 22, tzinfo=timezone.utc),
+        events=(),
+    )
+
+    assert next_step(case).startswith("平台同事会在")
+    assert next_step(replace(case, review=Review.LEADER)).startswith("团长会在")

@@ -27,7 +27,7 @@ from bot.db import (
     SupplierIncident,
 )
 from bot.db.session import unit_of_work
-from bot.enums import CaseState, Reason, Resolution, Review
+from bot.enums import CaseState, Category, Reason, Resolution, Review
 from tests.bot.cases.claims import (
     count,
     customer_id,
@@ -133,7 +133,10 @@ def test_missing_item_waits_for_the_leader(app_db, policy, now) -> None:
     with unit_of_work() as session:
         case = open_case(session, missing_claim(session, now), now, policy, "customer:demo-1").case
     assert (case.state, case.review) == (CaseState.LEADER_REVIEW, Review.LEADER)
-    assert case.review_due_at == now + timedelta(hours=policy.leader_review_hours)
+    # Strawberries are fresh goods: the leader has the fresh deadline, not the general one.
+    assert case.review_due_at == now + timedelta(hours=policy.leader_review_hours_for(
+        Category.FRESH))
+    assert policy.leader_review_hours_for(Category.FRESH) < policy.leader_review_hours
     assert [e.to_state for e in case.events] == [CaseState.SUBMITTED, CaseState.LEADER_REVIEW]
     with app_db.session() as session:
         assert count(session, Refund, Refund.case_id == case.id) == 0
