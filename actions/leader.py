@@ -20,13 +20,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import SafeAction, latest_raw_text, now, policy
+from actions.common import IDENTITY_CHANNEL, SafeAction, latest_raw_text, now, policy
 from actions.leader_photos import is_photo, leader_photo
 from bot import messages
 from bot.db import TaskDecision
 from bot.db.session import unit_of_work
 from bot.leaders import first_check, forwards
 from bot.leaders.commands import Approve, Dispose, Expecting, Reject, parse_command
+from bot.leaders.identity import identify_leader
 from bot.leaders.notices import decision_notices
 from bot.settings import get_settings
 from channels.console.rasa_api import RasaClient, RasaUnavailable
@@ -34,6 +35,15 @@ from channels.console.rasa_api import RasaClient, RasaUnavailable
 logger = logging.getLogger(__name__)
 
 CONTEXT_SLOT = "leader_context"
+
+
+def leader_of(tracker: Tracker) -> int | None:
+    """The leader bound to this chat on the channel the message came in on."""
+    channel = tracker.get_latest_input_channel() or "rest"
+    with unit_of_work() as session:
+        leader = identify_leader(session, IDENTITY_CHANNEL.get(channel, channel),
+                                 tracker.sender_id)
+    return leader.id if leader else None
 
 
 def _context(tracker: Tracker) -> tuple[Expecting | None, str | None]:
@@ -100,7 +110,10 @@ class ActionLeader(SafeAction):
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        leader_id = int(tracker.get_slot("leader_id"))
+        leader_id = leader_of(tracker)
+        if leader_id is None:
+            dispatcher.utter_message(text=messages.LEADER_UNKNOWN)
+            return []
         text = latest_raw_text(tracker).strip()
         if is_photo(tracker, text):
             dispatcher.utter_message(text=await leader_photo(tracker, leader_id, text))

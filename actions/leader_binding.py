@@ -5,7 +5,6 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -36,4 +35,4 @@ class ActionBindLeader(SafeAction):
             return []
         dispatcher.utter_message(response="utter_leader_bound", name=leader.name,
                                  point=leader.pickup_point_name)
-        return [SlotSet("leader_id", float(leader.id))]
+        return []

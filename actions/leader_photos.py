@@ -31,7 +31,7 @@ async def leader_photo(tracker: Tracker, leader_id: int, text: str) -> str:
     The words sent with it (``R1024``, an item number) say where it goes; without them it
     goes to the only open case or item of the leader's latest forward.
     """
-    hint = URL.sub("", text).strip() or None
+    hint = URL.sub("", text).replace(messages.PHOTO_TURN_TEXT, "").strip() or None
     settings = get_settings()
     url = image_url(tracker)
     try:

@@ -1,14 +1,16 @@
 """LeaderPolicy: group leaders talk to the same assistant in a leader mode.
 
 - ``团长绑定 123456`` (a bind code) goes to ``action_bind_leader``, whoever sends it.
-- Every message of a conversation whose ``leader_id`` slot is set — set only from the
-  database, by ``action_session_start`` or a successful binding, never from the NLU —
-  goes to ``action_leader``, which reads forwards, commands and photos; then listen.
+- Every message from a bound leader's chat goes to ``action_leader``, which reads
+  forwards, commands and photos; then listen. Who is a leader is looked up in the
+  database for the channel the message came in on (``is_leader_chat``), never taken
+  from what was typed; a lookup that fails counts as "not a leader".
 
 Its predictions overrule the customer dialogue (forms, escalation) by priority.
 """
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -22,8 +24,11 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.exc import SQLAlchemyError
 
-SLOT = "leader_id"
+from bot.leaders.identity import is_leader_chat
+
+logger = logging.getLogger(__name__)
 BIND_COMMAND = re.compile(r"^\s*(团长绑定|绑定团长)\s*[:：]?\s*\d{6}\s*$")
 
 
@@ -66,6 +71,14 @@ class LeaderPolicy(Policy):
             return self._prediction(self._default_predictions(domain))
         if BIND_COMMAND.match(message.text or ""):
             return self._predict(domain, self._bind)
-        if tracker.get_slot(SLOT) is not None:
+        if message.input_channel and _is_leader(message.input_channel, tracker.sender_id):
             return self._predict(domain, self._action)
         return self._prediction(self._default_predictions(domain))
+
+
+def _is_leader(channel: str, sender_id: str) -> bool:
+    try:
+        return is_leader_chat(channel, sender_id)
+    except SQLAlchemyError:
+        logger.exception("could not tell whether %s on %s is a leader", sender_id, channel)
+        return False

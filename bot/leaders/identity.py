@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.db import AuditEntry, Leader, LeaderBindCode, LeaderIdentity
+from bot.db.session import unit_of_work
 
 CODE_TTL = timedelta(hours=24)
 MAX_FAILURES = 5
@@ -55,6 +56,22 @@ def identify_leader(session: Session, channel: str, external_id: str) -> LeaderV
         .where(LeaderIdentity.channel == channel, LeaderIdentity.external_id == external_id)
     ).first()
     return _view(leader) if leader else None
+
+
+# Channels whose senders are another channel's identities: the terminal chat talks as REST.
+_IDENTITY_CHANNEL = {"cmdline": "rest"}
+
+
+def is_leader_chat(channel: str, external_id: str) -> bool:
+    """Whether the sender on ``channel`` is a bound leader (one indexed lookup).
+
+    Only the channel a message really came in on counts (Rasa sets it), so a sender
+    cannot borrow a leader's identity from another channel.
+    """
+    with unit_of_work() as session:
+        return session.scalars(select(LeaderIdentity.id).where(
+            LeaderIdentity.channel == _IDENTITY_CHANNEL.get(channel, channel),
+            LeaderIdentity.external_id == external_id)).first() is not None
 
 
 def issue_code(session: Session, leader_id: int, now: datetime, actor: str,

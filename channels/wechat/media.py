@@ -19,6 +19,7 @@ from bot.evidence import (
     read_limited,
     store_photo,
 )
+from bot.leaders.identity import identify_leader
 from bot.settings import get_settings
 from channels.wechat.client import TOKEN_ERRCODES, ApiClient
 
@@ -28,10 +29,13 @@ CHANNEL = "wechat"
 
 @dataclass(frozen=True)
 class PhotoOutcome:
-    """Either the stored evidence's id, or what to tell the customer instead."""
+    """The stored evidence's id; or, from a group leader, the picture's address (the
+    leader's assistant stores it under the customer of the case it belongs to); or what
+    to tell the sender instead."""
 
     evidence_id: int | None = None
     problem: str | None = None
+    image_url: str | None = None
 
 
 def _errcode(body: bytes) -> int | None:
@@ -97,6 +101,9 @@ def take_photo(client: ApiClient, openid: str, media_id: str | None,
     settings = get_settings()
     with unit_of_work() as session:
         customer = identify(session, CHANNEL, openid)
+        leader = identify_leader(session, CHANNEL, openid) if customer is None else None
+    if leader is not None and pic_url:
+        return PhotoOutcome(image_url=pic_url)
     if customer is None:
         logger.info("wechat: photo from unbound openid %s, asked to bind first", openid)
         return PhotoOutcome(problem=texts.BIND_FIRST)

@@ -14,7 +14,14 @@ import pytest
 from sqlalchemy import select
 
 from bot import messages as texts
-from bot.db import ChannelIdentity, Evidence, OutboundMessage, ReturnCase
+from bot.db import (
+    ChannelIdentity,
+    Evidence,
+    LeaderIdentity,
+    OutboundMessage,
+    PickupPoint,
+    ReturnCase,
+)
 from bot.messaging import undeliverable_for
 from channels.wechat_sim import WeChatUser
 from tests.channels.fake_wechat import FakeWeChat, wechat_product
@@ -167,3 +174,28 @@ def test_encrypted_messages_are_answered(wechat):
 
     query, body = user.signed(user.xml("text", Content="你好"))
     assert user.call("POST", {**query, "msg_signature": "0" * 40}, body)[0] == 403
+
+
+def test_a_leader_forwards_over_wechat_and_the_photo_lands_on_the_case(wechat):
+    product, _, fake = wechat
+    leader = _user(wechat, "o-e2e-leader")
+    with product.session() as session, session.begin():
+        point = session.scalars(select(PickupPoint).where(PickupPoint.code == "PP01")).one()
+        session.add(LeaderIdentity(leader_id=point.leader.id, channel="wechat",
+                                   external_id=leader.openid))
+
+    def say(send, expect: str) -> str:
+        seen = len(fake.messages_to(leader.openid))
+        assert send() == (200, "success")
+        return "\n".join(fake.wait_for_text(leader.openid, expect, after=seen))
+
+    assert "土鸡蛋" in say(lambda: leader.send_text("小美：@团长\u2005鸡蛋碎了一盒"), "1. ")
+    ref = re.search(r"R\d{4}", say(lambda: leader.send_text("确认"), "已登记")).group(0)
+    media_id = fake.add_media(jpeg_bytes(color=(240, 200, 40)), "image/jpeg")
+    attached = say(lambda: leader.send_image(media_id, fake.media_url(media_id)), "照片")
+    assert ref in attached
+
+    with product.session() as session:
+        case = session.scalars(select(ReturnCase).where(ReturnCase.ref == ref)).one()
+        [photo] = session.scalars(select(Evidence).where(Evidence.case_id == case.id)).all()
+        assert photo.customer_id == case.customer_id, "kept as the customer's evidence"
