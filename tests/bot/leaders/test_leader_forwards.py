@@ -132,17 +132,6 @@ def policy() -> Policy:
     return load_policy()
 
 
-@pytest.fixture
-def now(app_db) -> datetime:
-    return app_db.seeded_at + timedelta(minutes=5)
-
-
-@pytest.fixture
-def session(app_db):
-    with app_db.session() as session:
-        yield session
-
-
 def leader_of(session: Session, code: str) -> int:
     return session.scalars(select(Leader.id).join(PickupPoint).where(PickupPoint.code == code)).one()
 

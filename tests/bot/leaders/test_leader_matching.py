@@ -31,17 +31,6 @@ from bot.leaders.matching import (
 from bot.orders import recent_lines
 
 
-@pytest.fixture
-def now(app_db) -> datetime:
-    return app_db.seeded_at + timedelta(minutes=5)
-
-
-@pytest.fixture
-def session(app_db):
-    with app_db.session() as session:
-        yield session
-
-
 def point(session: Session, code: str) -> int:
     return session.scalars(select(PickupPoint.id).where(PickupPoint.code == code)).one()
 
