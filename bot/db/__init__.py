@@ -19,6 +19,13 @@ from bot.db.leaders import (
     TaskDecision,
 )
 from bot.db.messaging import InboundKey, OutboundMessage
+from bot.db.review import (
+    AnnotationKind,
+    ConversationIntent,
+    ConversationRecord,
+    IndexCursor,
+    ReviewAnnotation,
+)
 from bot.db.shop import (
     ChannelIdentity,
     Customer,
@@ -36,5 +43,6 @@ __all__ = [
     "HandoffTicket", "InboundKey", "Leader", "LoginAttempt", "Order", "OutboundMessage",
     "OrderLine", "PickupPoint", "Product", "Refund", "ReturnCase", "StaffAccount", "Supplier",
     "SupplierIncident", "TicketNote", "TicketStatus", "ForwardState", "LeaderBindCode",
-    "LeaderForward", "LeaderIdentity", "LeaderTask", "TaskDecision",
+    "LeaderForward", "LeaderIdentity", "LeaderTask", "TaskDecision", "AnnotationKind",
+    "ConversationIntent", "ConversationRecord", "IndexCursor", "ReviewAnnotation",
 ]
