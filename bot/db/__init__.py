@@ -26,6 +26,7 @@ from bot.db.review import (
     IndexCursor,
     ReviewAnnotation,
 )
+from bot.db.satisfaction import FollowUp, FollowUpStatus, SatisfactionSurvey, SurveySubject
 from bot.db.shop import (
     ChannelIdentity,
     Customer,
@@ -45,4 +46,5 @@ __all__ = [
     "SupplierIncident", "TicketNote", "TicketStatus", "ForwardState", "LeaderBindCode",
     "LeaderForward", "LeaderIdentity", "LeaderTask", "TaskDecision", "AnnotationKind",
     "ConversationIntent", "ConversationRecord", "IndexCursor", "ReviewAnnotation",
+    "FollowUp", "FollowUpStatus", "SatisfactionSurvey", "SurveySubject",
 ]
