@@ -37,6 +37,7 @@ class ConversationRecord(Base):
     is_leader: Mapped[bool] = Column(Boolean, nullable=False, default=False)
     started_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
     last_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    first_message_at: Mapped[datetime | None] = Column(UTCDateTime)
     user_turns: Mapped[int] = Column(Integer, nullable=False, default=0)
     bot_turns: Mapped[int] = Column(Integer, nullable=False, default=0)
     agent_turns: Mapped[int] = Column(Integer, nullable=False, default=0)

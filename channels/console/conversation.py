@@ -7,7 +7,7 @@ from typing import Any
 
 from channels.console import desk, texts
 from channels.console.rasa_api import RasaClient, RasaUnavailable
-from channels.console.transcript import photo_urls, to_turns
+from bot.transcripts import photo_urls, to_turns
 
 logger = logging.getLogger(__name__)
 

@@ -35,6 +35,7 @@ def upgrade() -> None:
     sa.Column('is_leader', sa.Boolean(), nullable=False),
     sa.Column('started_at', bot.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_at', bot.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_message_at', bot.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('user_turns', sa.Integer(), nullable=False),
     sa.Column('bot_turns', sa.Integer(), nullable=False),
     sa.Column('agent_turns', sa.Integer(), nullable=False),

@@ -12,14 +12,15 @@ Rasa's tracker (``GET /conversations/{id}/tracker``) lists events; staff want tu
   names the ``agent``).
 - ``marker``: the conversation was paused for a person, resumed, or restarted.
 
-Everything else (actions, slots, session starts) is not shown. The agent desk uses
-this now; the leads' transcript review uses the same turns.
+Everything else (actions, slots, session starts) is not shown. The agent desk and the
+leads' transcript review (``bot.review.transcript``) read the same turns; the review also
+passes the tracker store's event ids, so a lead can mark one message.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -35,6 +36,13 @@ _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 class Button:
     title: str
     payload: str
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity: str
+    value: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,8 @@ class Turn:
     agent: str | None = None
     staff_id: int | None = None
     marker: str | None = None
+    entities: tuple[Entity, ...] = ()
+    event_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,6 +118,14 @@ def photo_urls(events: Iterable[Mapping[str, Any]]) -> set[str]:
             if (url := _photo_url(event))}
 
 
+def _entities(parse: Mapping[str, Any]) -> tuple[Entity, ...]:
+    raw = parse.get("entities")
+    if not isinstance(raw, list):
+        return ()
+    return tuple(Entity(_text(e.get("entity")), str(e.get("value", "")), _text(e.get("text")))
+                 for e in raw if isinstance(e, Mapping) and _text(e.get("entity")))
+
+
 def _customer(event: Mapping[str, Any], evidence_by_url: Mapping[str, int]) -> Turn:
     parse = _dict(event.get("parse_data"))
     intent = _dict(parse.get("intent"))
@@ -126,6 +144,7 @@ def _customer(event: Mapping[str, Any], evidence_by_url: Mapping[str, int]) -> T
         intent=name, confidence=confidence,
         anger=_number(_dict(parse.get("anger")).get("score")),
         misunderstood=misunderstood, evidence_id=evidence, photo_url=url,
+        entities=_entities(parse),
     )
 
 
@@ -151,26 +170,34 @@ def _bot(event: Mapping[str, Any]) -> Turn | None:
     return Turn(kind=BOT, at=_time(event), text=text, buttons=buttons)
 
 
+def _turn(event: Mapping[str, Any], by_url: Mapping[str, int]) -> Turn | None:
+    kind = event.get("event")
+    if kind == "user":
+        return _customer(event, by_url)
+    if kind == "bot":
+        return _bot(event)
+    if kind in _MARKERS:
+        return Turn(kind=MARKER, at=_time(event), marker=_MARKERS[kind])
+    return None
+
+
 def to_turns(events: Iterable[Mapping[str, Any]],
-             evidence_by_url: Mapping[str, int] | None = None) -> list[Turn]:
+             evidence_by_url: Mapping[str, int] | None = None,
+             event_ids: Iterable[int] | None = None) -> list[Turn]:
     """The transcript of ``events`` (Rasa's JSON form, oldest first).
 
     Args:
         events: The tracker's events.
         evidence_by_url: Stored evidence ids by the address a photo was fetched from
             (see ``photo_urls``), so photos sent as addresses show inline too.
+        event_ids: The tracker store's id of each event, in the same order, when known.
     """
     by_url = evidence_by_url or {}
+    ids = iter(event_ids) if event_ids is not None else None
     turns: list[Turn] = []
     for event in events:
-        event = _dict(event)
-        kind = event.get("event")
-        if kind == "user":
-            turns.append(_customer(event, by_url))
-        elif kind == "bot":
-            turn = _bot(event)
-            if turn is not None:
-                turns.append(turn)
-        elif kind in _MARKERS:
-            turns.append(Turn(kind=MARKER, at=_time(event), marker=_MARKERS[kind]))
+        event_id = next(ids, None) if ids is not None else None
+        turn = _turn(_dict(event), by_url)
+        if turn is not None:
+            turns.append(replace(turn, event_id=event_id) if event_id is not None else turn)
     return turns

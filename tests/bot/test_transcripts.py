@@ -1,7 +1,7 @@
 """Tracker events as the turns staff read (``channels.console.transcript``)."""
 from __future__ import annotations
 
-from channels.console.transcript import (
+from bot.transcripts import (
     AGENT,
     BOT,
     CUSTOMER,

@@ -1,0 +1,91 @@
+"""Rasa's SQL tracker store table, read directly: the review's source of truth.
+
+``rasa.core.tracker_store.SQLTrackerStore`` keeps one row per event with the event's JSON
+in ``data``; only the columns read here are declared.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, select
+from sqlalchemy.engine import Connection, Engine
+
+from bot.db.session import create_db_engine
+from bot.settings import get_settings
+
+EVENTS = Table(
+    "events", MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255)),
+    Column("type_name", String(255)),
+    Column("timestamp", Float),
+    Column("intent_name", String(255)),
+    Column("action_name", String(255)),
+    Column("data", Text),
+)
+SESSION_START = "action_session_start"
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """One tracker event with the store's id."""
+
+    id: int
+    sender_id: str
+    data: Mapping[str, Any]
+
+    @property
+    def kind(self) -> str | None:
+        return self.data.get("event")
+
+    @property
+    def timestamp(self) -> float | None:
+        stamp = self.data.get("timestamp")
+        return float(stamp) if isinstance(stamp, (int, float)) and not isinstance(stamp, bool) \
+            else None
+
+    @property
+    def starts_session(self) -> bool:
+        return self.kind == "action" and self.data.get("name") == SESSION_START
+
+
+def _decode(raw: str | None) -> Mapping[str, Any]:
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@lru_cache(maxsize=None)
+def tracker_engine(url: str | None = None) -> Engine:
+    """The process's engine for the tracker store (``TRACKER_STORE_URL``)."""
+    return create_db_engine(url or get_settings().tracker_store_url)
+
+
+def has_events_table(connection: Connection) -> bool:
+    return connection.dialect.has_table(connection, EVENTS.name)
+
+
+def events_after(connection: Connection, after_id: int, limit: int) -> list[StoredEvent]:
+    """Up to ``limit`` events with an id above ``after_id``, oldest first."""
+    query = (select(EVENTS.c.id, EVENTS.c.sender_id, EVENTS.c.data)
+             .where(EVENTS.c.id > after_id).order_by(EVENTS.c.id).limit(limit))
+    return [StoredEvent(row.id, row.sender_id, _decode(row.data))
+            for row in connection.execute(query)]
+
+
+def conversation_events(connection: Connection, sender_id: str, first_id: int,
+                        before_id: int | None, limit: int) -> list[StoredEvent]:
+    """The events of one session of ``sender_id``: from ``first_id`` up to, not including,
+    ``before_id`` (the next session's first event), at most ``limit``."""
+    query = select(EVENTS.c.id, EVENTS.c.sender_id, EVENTS.c.data).where(
+        EVENTS.c.sender_id == sender_id, EVENTS.c.id >= first_id)
+    if before_id is not None:
+        query = query.where(EVENTS.c.id < before_id)
+    rows = connection.execute(query.order_by(EVENTS.c.id).limit(limit))
+    return [StoredEvent(row.id, row.sender_id, _decode(row.data)) for row in rows]
