@@ -19,6 +19,7 @@ from bot.enums import CaseState, Disposition, Reason, Resolution, Review
 from bot.evidence import photo_flags
 from bot.orders import LineView, customer_line
 from bot.policy import ClaimFacts, Decision, Policy, evaluate
+from bot.suppliers.alerts import note_incident
 
 COUPON_VALID_DAYS = 30
 
@@ -126,7 +127,7 @@ def _existing(session: Session, claim_key: str) -> ReturnCase | None:
 
 
 def _attribute_to_supplier(session: Session, case: ReturnCase, product_id: int,
-                           now: datetime) -> None:
+                           now: datetime, policy: Policy) -> None:
     product = session.get(Product, product_id)
     incident = SupplierIncident(supplier_id=product.supplier_id, product_id=product.id,
                                 batch=product.batch, case_id=case.id, reason=case.reason,
@@ -135,6 +136,7 @@ def _attribute_to_supplier(session: Session, case: ReturnCase, product_id: int,
     session.flush()
     audit.record(session, "bot", "supplier_incident.recorded", "supplier_incident", incident.id,
                  ref=case.ref, supplier_id=product.supplier_id, batch=product.batch)
+    note_incident(session, incident, policy)
 
 
 def issue_case_coupon(session: Session, case: ReturnCase, *, amount: Decimal, kind: str,
@@ -256,7 +258,7 @@ def open_case(
         evidence.case_id = case.id
         audit.record(session, actor, "evidence.attached", "evidence", evidence.id, ref=case.ref)
     if draft.reason.is_quality:
-        _attribute_to_supplier(session, case, assessment.line.product_id, now)
+        _attribute_to_supplier(session, case, assessment.line.product_id, now, policy)
     _route(session, case, decision, policy, now)
     session.flush()
     session.refresh(case)

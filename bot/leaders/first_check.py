@@ -643,11 +643,15 @@ def mark_overturned(session: Session, case_id: int, now: datetime, *, actor: str
     return True
 
 
-def leader_performance(session: Session, leader_id: int, since: datetime) -> Performance:
-    """How a leader handled the first checks of tasks created since ``since``."""
-    tasks = session.scalars(
-        select(LeaderTask).where(LeaderTask.leader_id == leader_id, LeaderTask.created_at >= since)
-    ).all()
+def leader_performance(session: Session, leader_id: int, since: datetime,
+                       until: datetime | None = None) -> Performance:
+    """How a leader handled the first checks of tasks created since ``since`` (and before
+    ``until``, when given)."""
+    query = select(LeaderTask).where(LeaderTask.leader_id == leader_id,
+                                     LeaderTask.created_at >= since)
+    if until is not None:
+        query = query.where(LeaderTask.created_at < until)
+    tasks = session.scalars(query).all()
     decided = [task for task in tasks if task.decided_at is not None]
     minutes = [
         max((task.decided_at - (task.notified_at or task.created_at)).total_seconds(), 0) / 60
