@@ -62,9 +62,13 @@ def _decode(raw: str | None) -> Mapping[str, Any]:
 
 
 @lru_cache(maxsize=None)
-def tracker_engine(url: str | None = None) -> Engine:
+def _engine(url: str) -> Engine:
+    return create_db_engine(url)
+
+
+def tracker_engine() -> Engine:
     """The process's engine for the tracker store (``TRACKER_STORE_URL``)."""
-    return create_db_engine(url or get_settings().tracker_store_url)
+    return _engine(get_settings().tracker_store_url)
 
 
 def has_events_table(connection: Connection) -> bool:

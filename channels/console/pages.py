@@ -1,4 +1,5 @@
-"""The desk's pages and sign-in: ``/console/``, ``/console/login``, ``/console/logout``
+"""The console's pages and sign-in: ``/console/`` (agent desk), ``/console/review``
+(leads' transcript review), ``/console/login``, ``/console/logout``
 and the static files the pages load (``/console/static/…``)."""
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ STATIC_FILES = {
     "desk.js": "text/javascript; charset=utf-8",
     "login.js": "text/javascript; charset=utf-8",
     "desk.css": "text/css; charset=utf-8",
+    "review.js": "text/javascript; charset=utf-8",
+    "review.css": "text/css; charset=utf-8",
 }
 DESK_PAGE = f"{PREFIX}/"
 ERROR_SLOT = "{{error}}"
@@ -82,6 +85,11 @@ def add_page_routes(bp: Blueprint, guard: Guard) -> None:
     @guard.page
     async def desk_page(request: Request, staff: Staff) -> HTTPResponse:
         return _page("desk.html")
+
+    @bp.get("/review")
+    @guard.page
+    async def review_page(request: Request, staff: Staff) -> HTTPResponse:
+        return _page("review.html")
 
     @bp.get("/login")
     async def login_page(request: Request) -> HTTPResponse:
