@@ -46,7 +46,7 @@ def _cells(row: IncidentRow, period: Period) -> tuple[object, ...]:
 
 def weekly_report(session: Session, week: Period, *, actor: str,
                   supplier_id: int | None = None, supplier_code: str | None = None,
-                  limit: int = MAX_ROWS) -> Report:
+                  limit: int | None = None) -> Report:
     """The week's incidents (of one supplier, or all) as CSV, audited as exported.
 
     Args:
@@ -55,11 +55,12 @@ def weekly_report(session: Session, week: Period, *, actor: str,
         actor: Who exports, for the audit trail (``"staff:3"``, ``"system:cli"``).
         supplier_id: Only this supplier's incidents.
         supplier_code: The supplier's code, for the file name.
-        limit: The most incidents one export may hold.
+        limit: The most incidents one export may hold (default ``MAX_ROWS``).
 
     Raises:
         ReportTooLarge: more than ``limit`` incidents.
     """
+    limit = MAX_ROWS if limit is None else limit
     rows = incident_rows(session, week, supplier_id)
     if len(rows) > limit:
         raise ReportTooLarge(len(rows), limit)

@@ -20,6 +20,7 @@ from bot.settings import get_settings
 from channels.console.api import add_api_routes
 from channels.console.guard import PREFIX, Guard
 from channels.console.leader_tasks import LeaderTaskWatcher
+from channels.console.metrics_api import add_metrics_routes
 from channels.console.pages import add_page_routes
 from channels.console.rasa_api import RasaClient
 from channels.console.stream import EventStream, StreamTiming
@@ -77,6 +78,7 @@ class ConsoleInput(InputChannel):
         console = Blueprint("agent_desk", __name__)
         add_page_routes(console, self.guard)
         add_api_routes(console, self.guard, self.rasa, self.stream)
+        add_metrics_routes(console, self.guard)
 
         @console.listener("after_server_start")
         async def start_background(*_: Any) -> None:

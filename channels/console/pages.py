@@ -15,6 +15,7 @@ from sanic.response import HTTPResponse
 
 from bot.staff import sessions
 from bot.staff.accounts import AccountLocked, BadCredentials, attempt_login
+from bot.staff.roles import Permission, allowed
 from channels.console import texts
 from channels.console.api import body_of
 from channels.console.errors import Refusal
@@ -40,6 +41,8 @@ STATIC_FILES = {
     "desk.css": "text/css; charset=utf-8",
     "review.js": "text/javascript; charset=utf-8",
     "review.css": "text/css; charset=utf-8",
+    "metrics.js": "text/javascript; charset=utf-8",
+    "metrics.css": "text/css; charset=utf-8",
 }
 DESK_PAGE = f"{PREFIX}/"
 ERROR_SLOT = "{{error}}"
@@ -90,6 +93,13 @@ def add_page_routes(bp: Blueprint, guard: Guard) -> None:
     @guard.page
     async def review_page(request: Request, staff: Staff) -> HTTPResponse:
         return _page("review.html")
+
+    @bp.get("/metrics")
+    @guard.page
+    async def metrics_page(request: Request, staff: Staff) -> HTTPResponse:
+        if not allowed(staff.role, Permission.METRICS):
+            return _page("metrics.html", texts.METRICS_FORBIDDEN, 403)
+        return _page("metrics.html")
 
     @bp.get("/login")
     async def login_page(request: Request) -> HTTPResponse:
