@@ -7,7 +7,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup lock run shell train leader-code test lint test-unit test-rasa test-services migrate seed staff eval bench clean
+.PHONY: setup lock run shell train leader-code review-export supplier-report test lint test-unit test-rasa test-services migrate seed staff eval bench clean
 
 ## Create .venv with Python 3.10 and install the locked dependencies (idempotent).
 setup:
@@ -45,6 +45,16 @@ staff:
 ## A one-time code a group leader binds their chat with: make leader-code POINT=PP01
 leader-code:
 	@$(PY) -m bot.cli leader-code --pickup-point "$(POINT)"
+
+## The week's supplier quality incidents as Excel-safe CSV (stdout, or OUT=file.csv):
+## make supplier-report WEEK=2026-W47 [SUPPLIER=SUP01] [OUT=report.csv]
+supplier-report:
+	@$(PY) -m bot.cli supplier-report --week "$(WEEK)" \
+		$(if $(SUPPLIER),--supplier "$(SUPPLIER)") $(if $(OUT),--out "$(OUT)")
+
+## Leads' wrong-intent marks as Rasa NLU YAML: make review-export OUT=data/nlu/reviewed.yml
+review-export:
+	@$(PY) -m bot.cli review-export $(if $(OUT),--out "$(OUT)")
 
 ## Everything that needs no outside service: Rasa's checks, then the pytest suite
 ## (unit, action and end-to-end tests; the model is trained once and cached).

@@ -1,4 +1,5 @@
-"""Command line: ``python -m bot.cli run|shell|train|migrate|seed|staff-create|leader-code``."""
+"""Command line: ``python -m bot.cli run|shell|train|migrate|seed|staff-create|leader-code|
+supplier-report|review-export``."""
 from __future__ import annotations
 
 import argparse
@@ -25,6 +26,14 @@ def main(argv: list[str] | None = None) -> int:
                        help="read the password from the first line of stdin (for scripts)")
     code = commands.add_parser("leader-code", help="a one-time code a group leader binds a chat with")
     code.add_argument("--pickup-point", required=True, help="pickup point code, e.g. PP01")
+    report = commands.add_parser("supplier-report",
+                                 help="the week's supplier quality incidents as Excel-safe CSV")
+    report.add_argument("--week", required=True, help="ISO week, e.g. 2026-W47")
+    report.add_argument("--supplier", help="only this supplier's code, e.g. SUP01")
+    report.add_argument("--out", help="write the CSV to this file instead of stdout")
+    reviewed = commands.add_parser("review-export",
+                                   help="leads' wrong-intent marks as Rasa NLU training data")
+    reviewed.add_argument("--out", help="write the YAML to this file instead of stdout")
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -47,11 +56,33 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "staff-create":
         return _staff_create(args)
+    if args.command == "review-export":
+        return _review_export(args.out)
     if args.command == "leader-code":
         return _leader_code(args.pickup_point)
+    if args.command == "supplier-report":
+        return _supplier_report(args.week, args.supplier, args.out)
     from bot.launcher import prepare_database
 
     print("\n".join(prepare_database(get_settings())))
+    return 0
+
+
+def _review_export(out: str | None) -> int:
+    from bot.db.session import unit_of_work
+    from bot.review.nlu_export import reviewed_examples, to_yaml, training_examples
+    from bot.settings import ROOT
+
+    with unit_of_work() as session:
+        examples = reviewed_examples(session)
+    text = to_yaml(examples, training_examples(ROOT / "data" / "nlu"))
+    if out:
+        with open(out, "w", encoding="utf-8") as file:
+            file.write(text)
+        print(f"{sum(len(t) for t in examples.values())} reviewed examples → {out}",
+              file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -82,10 +113,6 @@ def _staff_create(args: argparse.Namespace) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def _leader_code(pickup_point_code: str) -> int:
     """Prints a bind code for the leader of the pickup point (valid 24 hours, used once)."""
     from sqlalchemy import select
@@ -107,3 +134,52 @@ def _leader_code(pickup_point_code: str) -> int:
         print(f"{point.leader.name}（{point.name}）的团长绑定码：{code}，24 小时内有效，用一次。"
               f"\n团长在微信里发送「团长绑定 {code}」即可。")
     return 0
+
+
+def _supplier_report(week_text: str, supplier_code: str | None, out: str | None) -> int:
+    """Writes the week's supplier report (UTF-8 CSV with BOM), audited as ``system:cli``."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from bot.db import Supplier
+    from bot.db.migrate import upgrade
+    from bot.db.session import unit_of_work
+    from bot.metrics.period import PeriodInvalid, parse_week
+    from bot.suppliers.report import ReportTooLarge, weekly_report
+
+    settings = get_settings()
+    try:
+        week = parse_week(week_text, ZoneInfo(settings.service_timezone))
+    except PeriodInvalid:
+        print(f"not an ISO week: {week_text!r} (e.g. 2026-W47)", file=sys.stderr)
+        return 2
+    upgrade(settings.database_url)
+    with unit_of_work() as session:
+        supplier_id = None
+        if supplier_code:
+            supplier_id = session.scalars(select(Supplier.id)
+                                          .where(Supplier.code == supplier_code)).first()
+            if supplier_id is None:
+                print(f"no supplier {supplier_code!r}", file=sys.stderr)
+                return 1
+        try:
+            report = weekly_report(session, week, actor="system:cli", supplier_id=supplier_id,
+                                   supplier_code=supplier_code)
+        except ReportTooLarge as error:
+            print(f"{error.rows} incidents, at most {error.limit} per report: "
+                  "export one supplier at a time", file=sys.stderr)
+            return 1
+    data = report.text.encode("utf-8")
+    if out:
+        with open(out, "wb") as target:
+            target.write(data)
+        print(f"{report.rows} incidents written to {out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
