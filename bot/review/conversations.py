@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.sql import Select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
-from bot.db import CaseEvent, Customer, PickupPoint, ReturnCase
+from bot.db import CaseEvent, Customer, ReturnCase
 from bot.db.review import ConversationIntent, ConversationRecord
 from bot.db.satisfaction import SatisfactionSurvey
 from bot.enums import CaseState
@@ -152,6 +152,3 @@ def list_page(session: Session, criteria: ConversationFilter, *, cursor: str | N
                 next_cursor=encode_cursor(records[-1]) if more and records else None,
                 total=min(total, COUNT_CAP), total_capped=total > COUNT_CAP)
 
-
-def point_names(session: Session) -> dict[int, str]:
-    return {point.id: point.name for point in session.scalars(select(PickupPoint))}

@@ -169,3 +169,17 @@ def test_too_large_an_export_is_refused(tracker, conversation, monkeypatch):
             pytest.raises(ExportTooLarge):
         export.export(session, connection, parse_filter({}, TODAY),
                       export.ExportFormat.CSV, "staff:9", at())
+
+
+def test_make_review_export_writes_the_marks_to_a_file(tracker, conversation, lead_id,
+                                                       tmp_path, capsys):
+    from bot.cli import main
+
+    record_id, (first, _) = conversation
+    annotate(tracker, record_id, lead_id, kind="wrong_intent", event_id=first,
+             correct_intent="report_spoiled")
+    out = tmp_path / "reviewed.yml"
+    assert main(["review-export", "--out", str(out)]) == 0
+    loaded = load_data(str(out)).training_examples
+    assert [m.get("intent") for m in loaded] == ["report_spoiled"]
+    assert "1 reviewed examples" in capsys.readouterr().err
