@@ -16,16 +16,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy import select
 
-from actions.common import SafeAction, current_customer, latest_raw_text, now, policy
+from actions.common import SafeAction, current_customer, now, policy
 from actions.return_claim import reset_form_slots
 from bot.db import HandoffTicket, TicketStatus
 from bot.db.session import unit_of_work
 from bot.escalation import Escalation
 from bot.handoff.hours import ServiceHours, opening_text
-from bot.handoff.satisfaction import parse_score
 from bot.handoff.summary import HandoffRequest, build_ticket
-from bot.handoff.tickets import open_ticket, record_satisfaction
+from bot.handoff.tickets import open_ticket
 from bot.handoff.wait import WaitEstimate, expected_wait
+from bot.satisfaction import SURVEY_KEY, ask_about_handoff
 from bot.settings import get_settings
 
 _OPENING = {
@@ -111,9 +111,11 @@ class ActionEscalate(SafeAction):
 class ActionHandoffEnd(SafeAction):
     """Run by the desk when an agent hands back or closes: the bot speaks again.
 
-    Tells the customer which of the two happened, asks for a satisfaction score (the
-    ``EscalationPolicy`` routes a score given next to ``action_record_satisfaction``) and
-    resumes the conversation with the escalation cleared.
+    Tells the customer which of the two happened, asks for a 1–5 score about the handoff
+    (a survey, ``bot.satisfaction``; the question carries the survey's id in its metadata,
+    so ``EscalationPolicy`` routes the score given next to ``action_record_satisfaction``)
+    and resumes the conversation with the escalation cleared. Run again for the same
+    handoff (the desk retrying), it asks the same question again only while unanswered.
     """
 
     def name(self) -> str:
@@ -122,38 +124,22 @@ class ActionHandoffEnd(SafeAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
         with unit_of_work() as session:
-            status = session.scalars(
-                select(HandoffTicket.status)
+            ticket = session.scalars(
+                select(HandoffTicket)
                 .where(HandoffTicket.conversation_id == tracker.sender_id)
                 .order_by(HandoffTicket.id.desc())
             ).first()
-        closed = status is TicketStatus.CLOSED
+            closed = ticket is not None and ticket.status is TicketStatus.CLOSED
+            asked = ask_about_handoff(session, ticket, now()) if ticket is not None else None
         dispatcher.utter_message(response="utter_handoff_closed" if closed
                                  else "utter_handoff_returned")
-        dispatcher.utter_message(response="utter_ask_satisfaction")
+        if asked is not None:
+            dispatcher.utter_message(response="utter_ask_satisfaction",
+                                     **{SURVEY_KEY: asked.survey_id})
         # The desk runs this outside a turn; listening last lets the next message start one.
         return [ConversationResumed(), *reset_form_slots(), SlotSet("escalation", None),
                 SlotSet("handoff_signal", None), SlotSet("case_ref", None),
                 ActionExecuted("action_listen")]
-
-
-class ActionRecordSatisfaction(SafeAction):
-    """Stores the customer's 1–5 score on the handoff they just had, and thanks them."""
-
-    def name(self) -> str:
-        return "action_record_satisfaction"
-
-    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
-        score = parse_score(latest_raw_text(tracker))
-        if score is None:
-            dispatcher.utter_message(response="utter_ask_satisfaction")
-            return []
-        with unit_of_work() as session:
-            record_satisfaction(session, tracker.sender_id, score, now())
-        dispatcher.utter_message(response="utter_thanks_rating_low" if score <= 2
-                                 else "utter_thanks_rating")
-        return []
 
 
 class ActionHandoffUnclaimed(SafeAction):

@@ -4,7 +4,8 @@ In order: a photo attaches to the leader's case; a first-check command (``同意
 ``拒绝 R1024 包装完好``, ``1``/``2`` after a card, a disposition) is carried out; an answer
 to the latest forward summary (``确认``, ``2 改 3盒``…) settles it; anything else is read
 as forwarded group chat. Each step is a ``bot.leaders`` service in its own unit of work;
-customers hear about decisions and new cases in their own chats through Rasa's API.
+customers hear about decisions and new cases in their own chats through Rasa's API, and
+are asked to score a case the leader decided for good (``actions.satisfaction``).
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import IDENTITY_CHANNEL, SafeAction, latest_raw_text, now, policy
 from actions.leader_photos import is_photo, leader_photo
+from actions.satisfaction import ask_about_case
 from bot import messages
 from bot.db import TaskDecision
 from bot.db.session import unit_of_work
@@ -156,6 +158,9 @@ class ActionLeader(SafeAction):
             return [_set_context(None)]
         dispatcher.utter_message(text=decided.leader_text)
         await tell_customers(await asyncio.to_thread(_decision_notice, decided.case.id))
+        # A case decided for good (rejected, or approved with the refund requested): its
+        # customer is asked to score it, after the notice.
+        await ask_about_case(decided.case.id)
         if decided.needs_disposition:
             dispatcher.utter_message(text=messages.LEADER_ASK_DISPOSITION)
             return [_set_context(Expecting.DISPOSITION, decided.case.ref)]

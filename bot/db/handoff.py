@@ -51,8 +51,6 @@ class HandoffTicket(Base):
     unclaimed_notice_at: Mapped[datetime | None] = Column(UTCDateTime)
     ended_at: Mapped[datetime | None] = Column(UTCDateTime)
     ended_by: Mapped[int | None] = Column(ForeignKey("staff_accounts.id"))
-    satisfaction: Mapped[int | None] = Column(Integer)
-    satisfaction_at: Mapped[datetime | None] = Column(UTCDateTime)
 
     agent: Mapped[StaffAccount | None] = relationship(StaffAccount, foreign_keys=[claimed_by])
     notes: Mapped[list["TicketNote"]] = relationship(

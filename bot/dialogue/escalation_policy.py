@@ -5,8 +5,15 @@
   the ``escalation`` slot to the reason.
 - After an action that raised a ``handoff_signal`` (a case sent to manual review, an
   overdue case urged) it predicts ``action_escalate`` with that reason.
-- A score (1–5) sent right after the satisfaction question of ``action_handoff_end``
-  goes to ``action_record_satisfaction``.
+- Satisfaction surveys (``bot.satisfaction``): the bot message that asks for a score
+  carries ``{"satisfaction_survey": id}`` in its metadata (``action_handoff_end`` after a
+  handoff; the leader's decision notice after a case), the thank-you that invites a
+  comment ``{"satisfaction_comment": id}``. A score (1–5, ``parse_score``) sent next goes
+  to ``action_record_satisfaction``; the message after the invitation goes to
+  ``action_record_satisfaction_comment`` unless it is clearly a new request (a contract
+  intent with good confidence, ``bot.satisfaction.is_new_request``) or a person must take
+  over (anger, "转人工"). Only the bot's messages since the customer's previous message
+  count, and only within ``survey_window_hours`` of them.
 
 After the escalation it predicts listening, so nothing else answers that message
 (``action_escalate`` pauses the conversation; the desk resumes it).
@@ -22,12 +29,19 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    BotUttered,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.escalation import Turn, escalation
-from bot.handoff.satisfaction import parse_score
+from bot.escalation import Escalation, Turn, escalation
+from bot.satisfaction.comments import NEW_REQUEST_CONFIDENCE, is_new_request
+from bot.satisfaction.scores import parse_score
+from bot.satisfaction.surveys import COMMENT_KEY, SCORE_WINDOW, SURVEY_KEY
 
 SLOT = "escalation"
 SIGNAL_SLOT = "handoff_signal"
@@ -45,17 +59,35 @@ def _turns(tracker: DialogueStateTracker) -> list[Turn]:
     return turns
 
 
-def _action_before_message(tracker: DialogueStateTracker) -> str | None:
-    """The last action, other than listening, before the customer's latest message."""
-    seen_message = False
+# Reasons a comment gives way to a person: the customer is angry or asks for one (two
+# messages not understood in a row do not count: a comment often is not understood).
+_OVERRULES_COMMENT = frozenset({Escalation.HUMAN_REQUESTED, Escalation.ANGRY,
+                                Escalation.REPEATED_ANGER})
+
+
+def _survey_step(tracker: DialogueStateTracker, window: float) -> tuple[str, int] | None:
+    """What the bot's messages since the customer's previous message last asked for:
+    ``("score", survey_id)``, ``("comment", survey_id)`` or ``None``.
+
+    The bot's messages from before a session restart count too (Rasa still holds them for
+    the first message of the new session), but none older than ``window`` seconds before
+    the customer's latest message.
+    """
+    latest: UserUttered | None = None
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
-            if seen_message:
+            if latest is not None:
                 return None
-            seen_message = True
-        elif seen_message and isinstance(event, ActionExecuted) \
-                and event.action_name != ACTION_LISTEN_NAME:
-            return event.action_name
+            latest = event
+        elif latest is not None and isinstance(event, BotUttered):
+            metadata = event.metadata or {}
+            for step, key in (("comment", COMMENT_KEY), ("score", SURVEY_KEY)):
+                survey_id = metadata.get(key)
+                if survey_id is None:
+                    continue
+                if latest.timestamp - event.timestamp > window:
+                    return None
+                return step, int(survey_id)
     return None
 
 
@@ -68,8 +100,10 @@ class EscalationPolicy(Policy):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"priority": 7, "moderate_anger": 0.35, "action": "action_escalate",
-                "satisfaction_question": "action_handoff_end",
-                "satisfaction_answer": "action_record_satisfaction"}
+                "score_action": "action_record_satisfaction",
+                "comment_action": "action_record_satisfaction_comment",
+                "new_request_confidence": NEW_REQUEST_CONFIDENCE,
+                "survey_window_hours": SCORE_WINDOW.total_seconds() / 3600}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
                  resource: Resource, execution_context: ExecutionContext,
@@ -77,8 +111,10 @@ class EscalationPolicy(Policy):
         super().__init__(config, model_storage, resource, execution_context, **kwargs)
         self._action = config["action"]
         self._moderate = float(config["moderate_anger"])
-        self._question = config["satisfaction_question"]
-        self._answer = config["satisfaction_answer"]
+        self._score_action = config["score_action"]
+        self._comment_action = config["comment_action"]
+        self._new_request = float(config["new_request_confidence"])
+        self._window = float(config["survey_window_hours"]) * 3600
 
     def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain,
               **kwargs: Any) -> Resource:
@@ -100,7 +136,7 @@ class EscalationPolicy(Policy):
     ) -> PolicyPrediction:
         latest_action = tracker.latest_action_name
         escalated = tracker.get_slot(SLOT) is not None
-        if latest_action == self._action:
+        if latest_action in (self._action, self._score_action, self._comment_action):
             return self._predict(domain, ACTION_LISTEN_NAME)
         if latest_action != ACTION_LISTEN_NAME:
             signal = tracker.get_slot(SIGNAL_SLOT)
@@ -110,10 +146,16 @@ class EscalationPolicy(Policy):
             return self._prediction(self._default_predictions(domain))
         if not isinstance(tracker.latest_message, UserUttered):
             return self._prediction(self._default_predictions(domain))
-        if _action_before_message(tracker) == self._question \
-                and parse_score(tracker.latest_message.text) is not None:
-            return self._predict(domain, self._answer)
+        message = tracker.latest_message
+        step = _survey_step(tracker, self._window)
+        if step and step[0] == "score" and parse_score(message.text) is not None:
+            return self._predict(domain, self._score_action)
         reason = escalation(_turns(tracker), self._moderate, already_escalated=escalated)
+        if step and step[0] == "comment" and reason not in _OVERRULES_COMMENT:
+            intent = message.intent or {}
+            if not is_new_request(intent.get("name"), float(intent.get("confidence") or 0.0),
+                                  self._new_request):
+                return self._predict(domain, self._comment_action)
         if reason is None:
             return self._prediction(self._default_predictions(domain))
         return self._predict(domain, self._action, [SlotSet(SLOT, reason.value)])

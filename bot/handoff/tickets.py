@@ -177,30 +177,6 @@ def add_note(session: Session, ticket_id: int, staff_id: int, text: str,
     return note
 
 
-def record_satisfaction(session: Session, conversation_id: str, score: int,
-                        now: datetime) -> HandoffTicket | None:
-    """Stores ``score`` (1–5) on the conversation's latest ended ticket, once.
-
-    Returns ``None`` when there is no ended ticket or the latest is rated already (an
-    older handoff is never rated by a later answer).
-    """
-    if not 1 <= score <= 5:
-        raise ValueError("satisfaction is 1 to 5")
-    ticket = session.scalars(
-        select(HandoffTicket)
-        .where(HandoffTicket.conversation_id == conversation_id,
-               HandoffTicket.status.in_((TicketStatus.RETURNED, TicketStatus.CLOSED)))
-        .order_by(HandoffTicket.id.desc())
-    ).first()
-    if ticket is None or ticket.satisfaction is not None:
-        return None
-    ticket.satisfaction = score
-    ticket.satisfaction_at = now
-    audit.record(session, f"conversation:{conversation_id}", "handoff.rated", "handoff_ticket",
-                 ticket.id, score=score)
-    return ticket
-
-
 def queue(session: Session, now: datetime) -> list[HandoffTicket]:
     """Open tickets: waiting ones first, by rank (priority plus minutes waited), then claimed."""
     tickets = session.scalars(

@@ -1,7 +1,8 @@
 """The desk's JSON API under ``/console/api/``; see the README section "Agent desk".
 
-Reads need ``view_queue``; claiming, replying, notes and ending need ``reply``; case
-decisions need ``act_on_case``. Every POST carries the CSRF token (``Guard.api``).
+Reads need ``view_queue``; claiming, replying, notes, ending and marking a follow-up
+done need ``reply``; case decisions need ``act_on_case``. Every POST carries the CSRF
+token (``Guard.api``).
 """
 from __future__ import annotations
 
@@ -199,6 +200,19 @@ def add_api_routes(bp: Blueprint, guard: Guard, rasa: RasaClient, stream: EventS
         return json_response({"ok": True, "case": outcome.case, "coupon": outcome.coupon,
                               "notice": outcome.notice, "notified": notified,
                               "warning": None if notified else texts.NOTICE_FAILED})
+
+    @bp.get("/api/follow-ups")
+    @guard.api(Permission.VIEW_QUEUE)
+    async def follow_ups(request: Request, staff: Staff) -> HTTPResponse:
+        return json_response(await asyncio.to_thread(desk.load_follow_ups))
+
+    @bp.post("/api/follow-ups/<follow_up_id:int>/done")
+    @guard.api(Permission.REPLY, csrf=True)
+    async def follow_up_done(request: Request, staff: Staff, follow_up_id: int) -> HTTPResponse:
+        outcome = body_of(request).get("outcome")
+        done = await asyncio.to_thread(desk.finish_follow_up, follow_up_id, staff.id, outcome,
+                                       clock())
+        return json_response({"ok": True, **done})
 
     @bp.get("/api/evidence/<evidence_id:int>")
     @guard.api(Permission.VIEW_QUEUE)

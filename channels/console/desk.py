@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot import audit
 from bot.cases.views import customer_cases
-from bot.db import Customer, Evidence
+from bot.db import Customer, Evidence, FollowUp, ReturnCase, SatisfactionSurvey
 from bot.db.session import unit_of_work
 from bot.evidence.images import ALLOWED_FORMATS
 from bot.handoff import tickets
@@ -22,7 +22,9 @@ from bot.handoff.wait import mark_seen
 from bot.messages import DESK_QUICK_REPLIES
 from bot.messaging import first_time, forget, undeliverable_for
 from bot.orders import recent_lines
+from bot.satisfaction import follow_ups
 from bot.settings import get_settings
+from bot.timefmt import local_time
 from channels.console import texts, views
 from channels.console.errors import Refusal
 
@@ -56,7 +58,11 @@ def load_ticket(ticket_id: int, staff_id: int, now: datetime) -> TicketData:
         customer = session.get(Customer, ticket.customer_id) if ticket.customer_id else None
         undeliverable = undeliverable_for(session, ticket.conversation_id)
         view = {
-            "ticket": views.ticket_head(ticket, staff_id, now),
+            "ticket": {**views.ticket_head(ticket, staff_id, now),
+                       "satisfaction": session.scalar(
+                           select(SatisfactionSurvey.score)
+                           .where(SatisfactionSurvey.ticket_id == ticket.id)
+                           .order_by(SatisfactionSurvey.id.desc()).limit(1))},
             "summary": ticket.summary or {},
             "customer": views.customer_card(customer, with_phone=bool(undeliverable)),
             "orders": views.order_rows(recent_lines(session, customer.id, now)) if customer
@@ -232,3 +238,87 @@ def conversation_of(ticket_id: int) -> tuple[str, int | None]:
     with unit_of_work() as session:
         ticket = tickets.get_ticket(session, ticket_id)
         return ticket.conversation_id, ticket.customer_id
+
+
+# ---------------------------------------------------------------- follow-ups (待回访)
+
+
+def _masked(phone: str | None) -> str | None:
+    """``138****4571``: enough to recognise, not to dial."""
+    if not phone:
+        return None
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 8 else "****"
+
+
+def _follow_up_row(follow_up: FollowUp, customer: Customer | None,
+                   case_ref: str | None) -> dict[str, Any]:
+    survey = follow_up.survey
+    subject = survey.subject.value if survey else None
+    return {
+        "id": follow_up.id,
+        "status": follow_up.status.value,
+        "reason": follow_up.reason,
+        "reason_label": texts.FOLLOW_UP_REASON.get(follow_up.reason, follow_up.reason),
+        "customer_name": customer.name if customer else texts.UNBOUND_CUSTOMER,
+        "nickname": customer.nickname if customer else None,
+        "phone": _masked(customer.phone) if customer else None,
+        "conversation_id": follow_up.conversation_id,
+        "score": survey.score if survey else None,
+        "comment": survey.comment if survey else None,
+        "subject": subject,
+        "subject_label": texts.SURVEY_SUBJECT.get(subject, "") if subject else "",
+        "case_ref": case_ref,
+        "ticket_id": follow_up.ticket_id,
+        "created_at": views.iso(follow_up.created_at),
+        "answered_at": views.iso(survey.answered_at) if survey else None,
+        "done_at": views.iso(follow_up.done_at),
+        "done_by": follow_up.agent.display_name if follow_up.agent else None,
+        "outcome": follow_up.outcome,
+    }
+
+
+def _rows(session, items: list[FollowUp]) -> list[dict[str, Any]]:
+    customer_ids = {f.customer_id for f in items if f.customer_id is not None}
+    case_ids = {f.case_id for f in items if f.case_id is not None}
+    customers = {c.id: c for c in session.scalars(
+        select(Customer).where(Customer.id.in_(customer_ids)))} if customer_ids else {}
+    refs = dict(session.execute(select(ReturnCase.id, ReturnCase.ref)
+                                .where(ReturnCase.id.in_(case_ids))).all()) if case_ids else {}
+    return [_follow_up_row(f, customers.get(f.customer_id), refs.get(f.case_id))
+            for f in items]
+
+
+def load_follow_ups() -> dict[str, Any]:
+    """The open follow-ups, the longest-waiting first, and how many are open."""
+    with unit_of_work() as session:
+        return {"follow_ups": _rows(session, follow_ups.open_follow_ups(session)),
+                "count": follow_ups.count_open(session)}
+
+
+def finish_follow_up(follow_up_id: int, staff_id: int, outcome: Any,
+                     now: datetime) -> dict[str, Any]:
+    """Marks a follow-up done with the agent's note of how it went.
+
+    Returns:
+        The follow-up, and ``duplicate`` when this agent had already marked it so.
+
+    Raises:
+        Refusal: the note is blank or too long (400), no such follow-up (404), another
+            agent (or another note) closed it already (409).
+    """
+    with unit_of_work() as session:
+        try:
+            follow_up, changed = follow_ups.mark_done(
+                session, follow_up_id, staff_id, outcome if isinstance(outcome, str) else "",
+                now)
+        except follow_ups.OutcomeInvalid:
+            raise Refusal(400, texts.OUTCOME_LENGTH.format(limit=follow_ups.MAX_OUTCOME)) \
+                from None
+        except follow_ups.FollowUpNotFound:
+            raise Refusal(404, texts.FOLLOW_UP_NOT_FOUND) from None
+        except follow_ups.FollowUpAlreadyDone as done:
+            raise Refusal(409, texts.FOLLOW_UP_ALREADY_DONE.format(
+                agent=done.agent_name or texts.SOMEONE_ELSE,
+                at=local_time(done.done_at) if done.done_at else "")) from None
+        [row] = _rows(session, [follow_up])
+        return {"follow_up": row, "duplicate": not changed}

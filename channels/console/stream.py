@@ -8,6 +8,8 @@
   (messages the customer sends while the bot is paused appear live);
 - ``delivery`` — ticket ``ID``'s undeliverable messages (and the number to call)
   whenever they change;
+- ``follow_ups`` — ``{"follow_ups": [...], "count": N}``, the open follow-ups (待回访)
+  whenever they change (a low score just came in, someone marked one done);
 - a comment line every ``heartbeat`` seconds so proxies keep the connection.
 
 The first of each is sent at once. While the stream is open the agent counts as online
@@ -148,9 +150,13 @@ class EventStream:
         feed = await self._feed(ticket_id)
         started = last_beat = last_seen = time.monotonic()
         await asyncio.to_thread(desk.seen, staff.id, self.clock())
-        last_queue = None
+        last_queue = last_follow_ups = None
         while time.monotonic() - started < timing.lifetime and not (
                 self._stopping and self._stopping.is_set()):
+            follow_ups = await asyncio.to_thread(desk.load_follow_ups)
+            if follow_ups != last_follow_ups:
+                last_follow_ups = follow_ups
+                await answer.send(event("follow_ups", follow_ups))
             queue = await asyncio.to_thread(desk.load_queue, staff.id, self.clock())
             if queue != last_queue:
                 last_queue = queue

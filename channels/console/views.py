@@ -67,7 +67,6 @@ def ticket_head(ticket: HandoffTicket, staff_id: int, now: datetime) -> dict[str
         "claimed_at": iso(ticket.claimed_at),
         "ended_at": iso(ticket.ended_at),
         "open": ticket.status in (TicketStatus.WAITING, TicketStatus.CLAIMED),
-        "satisfaction": ticket.satisfaction,
     }
 
 

@@ -1,5 +1,8 @@
 """Satisfaction surveys (after a handoff or a closed case) and agents' follow-ups.
 
+The score a handoff ticket held (``handoff_tickets.satisfaction``/``satisfaction_at``)
+moves to a survey row of subject ``handoff``; downgrading puts it back on the ticket.
+
 Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-22
@@ -68,9 +71,38 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_follow_ups_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_follow_ups_status'), ['status'], unique=False)
 
+    # Scores given before surveys existed become answered handoff surveys.
+    op.execute(
+        "INSERT INTO satisfaction_surveys (conversation_id, customer_id, subject, ticket_id, "
+        "asked_at, score, answered_at) "
+        "SELECT conversation_id, customer_id, 'handoff', id, "
+        "COALESCE(ended_at, satisfaction_at), satisfaction, satisfaction_at "
+        "FROM handoff_tickets WHERE satisfaction IS NOT NULL ORDER BY id"
+    )
+    # In place (SQLite >= 3.35 drops a plain column with ALTER TABLE): rebuilding the table
+    # would delete it under the notes and surveys that reference tickets, which the
+    # foreign keys refuse.
+    with op.batch_alter_table('handoff_tickets', schema=None, recreate='never') as batch_op:
+        batch_op.drop_column('satisfaction_at')
+        batch_op.drop_column('satisfaction')
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('handoff_tickets', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('satisfaction', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('satisfaction_at', bot.db.base.UTCDateTime(timezone=True),
+                                      nullable=True))
+    # A ticket keeps the score of its latest answered handoff survey.
+    op.execute(
+        "UPDATE handoff_tickets SET "
+        "satisfaction = (SELECT s.score FROM satisfaction_surveys s "
+        "WHERE s.ticket_id = handoff_tickets.id AND s.subject = 'handoff' "
+        "AND s.score IS NOT NULL ORDER BY s.id DESC LIMIT 1), "
+        "satisfaction_at = (SELECT s.answered_at FROM satisfaction_surveys s "
+        "WHERE s.ticket_id = handoff_tickets.id AND s.subject = 'handoff' "
+        "AND s.score IS NOT NULL ORDER BY s.id DESC LIMIT 1)"
+    )
     with op.batch_alter_table('follow_ups', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_follow_ups_status'))
         batch_op.drop_index(batch_op.f('ix_follow_ups_customer_id'))

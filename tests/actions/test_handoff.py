@@ -6,13 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from actions.handoff import (
-    ActionEscalate,
-    ActionHandoffEnd,
-    ActionHandoffUnclaimed,
-    ActionRecordSatisfaction,
-)
-from bot.db import HandoffTicket, StaffAccount, TicketStatus
+from actions.handoff import ActionEscalate, ActionHandoffEnd, ActionHandoffUnclaimed
+from bot.db import HandoffTicket, SatisfactionSurvey, StaffAccount, TicketStatus
 from bot.db.session import unit_of_work
 from bot.handoff import tickets
 from bot.handoff.wait import mark_seen
@@ -134,22 +129,28 @@ async def test_after_the_agent_the_bot_resumes_and_asks_for_a_score(app_db, cloc
     messages, events = await run(ActionHandoffEnd(), tracker("demo-1"))
 
     assert responses(messages) == [said, "utter_ask_satisfaction"]
+    with unit_of_work() as session:
+        survey = session.scalars(select(SatisfactionSurvey)).one()
+        assert (survey.ticket_id, survey.subject.value) == (_ticket("demo-1").id, "handoff")
+    assert messages[1]["satisfaction_survey"] == survey.id, "the policy knows the question"
     assert events[0]["event"] == "resume" and events[-1]["name"] == "action_listen"
     cleared = slot_values(events)
     assert cleared["escalation"] is None and cleared["order_line_id"] is None
     assert set(cleared.values()) == {None}, "the next request starts fresh"
 
 
-@pytest.mark.parametrize("answer, score, thanks", [("5", 5, "utter_thanks_rating"),
-                                                   ("１分", 1, "utter_thanks_rating_low")])
-async def test_the_score_is_kept_on_the_handoff(app_db, clock, answer, score, thanks):
+async def test_telling_the_customer_again_repeats_the_question_until_it_is_answered(app_db,
+                                                                                   clock):
     await run(ActionEscalate(), _angry())
-    _hand_back("demo-1", close=True)
+    _hand_back("demo-1", close=False)
+    first, _ = await run(ActionHandoffEnd(), tracker("demo-1"))
 
-    messages, _ = await run(ActionRecordSatisfaction(), tracker("demo-1", answer))
+    again, _ = await run(ActionHandoffEnd(), tracker("demo-1"))
 
-    assert responses(messages) == [thanks]
-    assert _ticket("demo-1").satisfaction == score
+    assert responses(again) == ["utter_handoff_returned", "utter_ask_satisfaction"]
+    assert again[1]["satisfaction_survey"] == first[1]["satisfaction_survey"]
+    with unit_of_work() as session:
+        assert len(session.scalars(select(SatisfactionSurvey)).all()) == 1
 
 
 async def test_an_unclaimed_customer_hears_an_apology_and_a_callback_promise(app_db, clock):

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from bot.db import ChannelIdentity, HandoffTicket, ReturnCase, TicketStatus
+from bot.db import ChannelIdentity, HandoffTicket, ReturnCase, SatisfactionSurvey, TicketStatus
 from bot.enums import CaseState
 from channels.wechat_sim import WeChatUser
 from tests.channels.fake_wechat import FakeWeChat, wechat_product
@@ -126,7 +126,9 @@ def test_an_agent_takes_over_an_angry_customer_refunds_part_and_hands_back(shop,
     with product.session() as session:
         ticket = session.scalars(select(HandoffTicket).where(
             HandoffTicket.conversation_id == CUSTOMER)).one()
-        assert ticket.status is TicketStatus.RETURNED and ticket.satisfaction == 5
+        survey = session.scalars(select(SatisfactionSurvey).where(
+            SatisfactionSurvey.ticket_id == ticket.id)).one()
+        assert ticket.status is TicketStatus.RETURNED and survey.score == 5
 
 
 def test_script_in_a_customer_message_is_shown_as_text_and_never_runs(shop, new_page):

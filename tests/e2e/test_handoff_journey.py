@@ -6,7 +6,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from bot.db import ChannelIdentity, HandoffTicket, StaffAccount, TicketStatus
+from bot.db import ChannelIdentity, HandoffTicket, SatisfactionSurvey, StaffAccount, TicketStatus
 from bot.db.base import utcnow
 from bot.handoff import tickets
 
@@ -28,6 +28,14 @@ def _ticket(product, sender: str) -> HandoffTicket:
             HandoffTicket.conversation_id == sender).order_by(HandoffTicket.id.desc())).first()
         session.expunge_all()
         return ticket
+
+
+def _survey(product, ticket_id: int) -> SatisfactionSurvey:
+    with product.session() as session:
+        survey = session.scalars(select(SatisfactionSurvey).where(
+            SatisfactionSurvey.ticket_id == ticket_id)).one()
+        session.expunge_all()
+        return survey
 
 
 def _tracker(product, sender: str) -> dict:
@@ -69,7 +77,7 @@ def test_an_angry_customer_is_handed_over_heard_while_waiting_and_handed_back(pr
     assert _tracker(product, sender)["paused"] is False
 
     assert any("谢谢您的评价" in r for r in product.say(sender, "5"))
-    assert _ticket(product, sender).satisfaction == 5
+    assert _survey(product, _ticket(product, sender).id).score == 5
     assert product.say(sender, "我的菜到了吗"), "the bot answers again"
 
 

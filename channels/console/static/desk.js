@@ -23,6 +23,10 @@
 //   notes:        #notes, #note-text, #add-note
 //   delivery:     #delivery-alert (shown when messages are undeliverable),
 //                 #callback-phone (tel: link), #log-call, #undeliverable-list
+//   follow-ups:   #follow-ups, #follow-up-count, #follow-up-message,
+//                 [data-testid=follow-up][data-follow-up-id=ID] (data-score),
+//                 inside: [data-testid=follow-up-comment], #follow-up-ID-outcome,
+//                 #follow-up-ID-done ("标记已回访")
 "use strict";
 
 (function () {
@@ -39,6 +43,8 @@
     undeliverableCount: -1,
     audio: null,
     soundOn: true,
+    knownFollowUps: null,
+    followUpDrafts: {},
   };
 
   const $ = (id) => document.getElementById(id);
@@ -218,6 +224,85 @@
     }
   }
 
+  // ---- follow-ups (待回访) ---------------------------------------------------------
+
+  function renderFollowUps(data) {
+    const items = (data && data.follow_ups) || [];
+    const ids = new Set(items.map((f) => f.id));
+    const fresh = state.knownFollowUps === null ? new Set()
+      : new Set([...ids].filter((id) => !state.knownFollowUps.has(id)));
+    state.knownFollowUps = ids;
+    const active = document.activeElement;
+    const focused = active && active.dataset ? active.dataset.followUpInput : undefined;
+    const canReply = state.me.permissions.includes("reply");
+    const list = $("follow-ups");
+    clear(list);
+    for (const f of items) {
+      const where = [f.case_ref ? `售后单 ${f.case_ref}` : null, f.ticket_id ? `人工会话 #${f.ticket_id}` : null]
+        .filter((x) => x).join(" · ");
+      const item = el("li", {
+        class: `follow-up${fresh.has(f.id) ? " flash" : ""}`, "data-testid": "follow-up",
+        "data-follow-up-id": f.id, "data-score": f.score,
+      },
+      el("div", { class: "row-top" },
+        el("strong", { class: "customer", text: `${f.customer_name}${f.phone ? ` ${f.phone}` : ""}` }),
+        el("span", { class: "badge warn", "data-testid": "follow-up-score", text: `${f.score} 分` })),
+      el("div", { class: f.comment ? "comment" : "comment muted", "data-testid": "follow-up-comment",
+        text: f.comment ? `“${f.comment}”` : "没有留言" }),
+      el("div", { class: "muted", text: [f.subject_label, where, time(f.answered_at || f.created_at)].filter((x) => x).join(" · ") }));
+      if (canReply) {
+        const input = el("input", {
+          id: `follow-up-${f.id}-outcome`, "data-testid": "follow-up-outcome", "data-follow-up-input": f.id,
+          maxlength: "500", placeholder: "回访结果，如：已电话致歉，顾客接受",
+        });
+        input.value = state.followUpDrafts[f.id] || "";
+        input.addEventListener("input", () => { state.followUpDrafts[f.id] = input.value; });
+        input.addEventListener("keydown", (e) => { if (e.key === "Enter") finishFollowUp(f.id); });
+        const done = el("button", { id: `follow-up-${f.id}-done`, "data-testid": "follow-up-done", type: "button", text: "标记已回访" });
+        done.addEventListener("click", () => finishFollowUp(f.id));
+        item.append(el("div", { class: "action-row" }, input, done));
+      }
+      list.append(item);
+    }
+    $("follow-ups-empty").hidden = items.length > 0;
+    $("follow-up-count").textContent = String(data && data.count !== undefined ? data.count : items.length);
+    if (focused !== undefined) {
+      const again = $(`follow-up-${focused}-outcome`);
+      if (again) {
+        again.focus();
+        again.setSelectionRange(again.value.length, again.value.length);
+      }
+    }
+  }
+
+  async function refreshFollowUps() {
+    try {
+      renderFollowUps(await api("GET", "/follow-ups"));
+    } catch (error) {
+      say($("follow-up-message"), error.message, true);
+    }
+  }
+
+  async function finishFollowUp(id) {
+    const message = $("follow-up-message");
+    const input = $(`follow-up-${id}-outcome`);
+    const outcome = input ? input.value.trim() : "";
+    if (!outcome) {
+      say(message, "请先写下回访结果", true);
+      return;
+    }
+    say(message, "处理中…");
+    try {
+      const result = await api("POST", `/follow-ups/${id}/done`, { outcome });
+      delete state.followUpDrafts[id];
+      say(message, `已标记回访：${result.follow_up.customer_name}`);
+    } catch (error) {
+      say(message, error.message, true);
+      if (error.status !== 404 && error.status !== 409) return;
+    }
+    await refreshFollowUps();
+  }
+
   // ---- event stream -------------------------------------------------------------
 
   function connect() {
@@ -227,6 +312,7 @@
     state.source = source;
     source.addEventListener("open", () => say($("stream-status"), "实时更新中"));
     source.addEventListener("queue", (e) => renderQueue(JSON.parse(e.data).tickets));
+    source.addEventListener("follow_ups", (e) => renderFollowUps(JSON.parse(e.data)));
     source.addEventListener("transcript", (e) => {
       const data = JSON.parse(e.data);
       if (data.ticket_id === state.ticketId) renderTranscript(data);
@@ -617,6 +703,7 @@
     } catch (error) {
       say($("stream-status"), error.message, true);
     }
+    await refreshFollowUps();
     connect();
   }
 

@@ -41,7 +41,7 @@ def test_opening_puts_the_conversation_in_the_queue(app_db, now) -> None:
     stored = load(ticket.id)
     assert (stored.status, stored.open_key, stored.created_at) == (
         TicketStatus.WAITING, "demo-1", now)
-    assert (stored.claimed_by, stored.ended_at, stored.satisfaction) == (None, None, None)
+    assert (stored.claimed_by, stored.ended_at) == (None, None)
     assert trail(ticket.id) == [("bot", "handoff.opened")]
     assert audit_detail(ticket.id, "handoff.opened") == {
         "conversation_id": "demo-1", "reason": "human_requested", "priority": 33}
@@ -363,66 +363,11 @@ def test_a_note_on_an_unknown_ticket_is_refused(app_db, now, agent) -> None:
     assert note_count() == 0
 
 
-# ---------------------------------------------------------------- satisfaction
-
-
 def ended(at, agent: int, conversation_id: str = "demo-1", *, close: bool = False) -> int:
     ticket_id = claimed_by_agent(at, agent, conversation_id)
     with unit_of_work() as session:
         tickets.end(session, ticket_id, agent, at + timedelta(minutes=5), close=close)
     return ticket_id
-
-
-def test_the_score_goes_on_the_handoff_just_ended(app_db, now, agent) -> None:
-    earlier = ended(now, agent)
-    latest = ended(now + timedelta(minutes=30), agent, close=True)
-    rated_at = now + timedelta(minutes=40)
-    with unit_of_work() as session:
-        rated = tickets.record_satisfaction(session, "demo-1", 4, rated_at)
-        assert rated.id == latest
-    assert (load(latest).satisfaction, load(latest).satisfaction_at) == (4, rated_at)
-    assert load(earlier).satisfaction is None
-    assert trail(latest)[-1] == ("conversation:demo-1", "handoff.rated")
-    assert audit_detail(latest, "handoff.rated") == {"score": 4}
-
-
-def test_a_handoff_already_rated_is_not_rated_again(app_db, now, agent) -> None:
-    ticket_id = ended(now, agent)
-    with unit_of_work() as session:
-        tickets.record_satisfaction(session, "demo-1", 5, now + timedelta(minutes=10))
-    with unit_of_work() as session:
-        assert tickets.record_satisfaction(session, "demo-1", 1, now + timedelta(minutes=11)) \
-            is None
-    assert load(ticket_id).satisfaction == 5
-
-
-def test_no_score_is_stored_without_an_ended_handoff(app_db, now, agent) -> None:
-    waiting = open_new("demo-1", now)
-    claimed = claimed_by_agent(now, agent, "demo-2")
-    other = ended(now, agent, "demo-3")
-    with unit_of_work() as session:
-        assert tickets.record_satisfaction(session, "demo-1", 5, now) is None
-        assert tickets.record_satisfaction(session, "demo-2", 5, now) is None
-        assert tickets.record_satisfaction(session, "demo-4", 5, now) is None
-    assert [load(t).satisfaction for t in (waiting, claimed, other)] == [None, None, None]
-
-
-@pytest.mark.parametrize("score", [0, 6, -1])
-def test_a_score_outside_one_to_five_is_refused(app_db, now, agent, score) -> None:
-    ticket_id = ended(now, agent)
-    with unit_of_work() as session:
-        with pytest.raises(ValueError):
-            tickets.record_satisfaction(session, "demo-1", score, now)
-    assert load(ticket_id).satisfaction is None
-    assert trail(ticket_id)[-1][1] == "handoff.returned"
-
-
-@pytest.mark.parametrize("score", [1, 5])
-def test_the_lowest_and_highest_scores_are_kept(app_db, now, agent, score) -> None:
-    ticket_id = ended(now, agent)
-    with unit_of_work() as session:
-        tickets.record_satisfaction(session, "demo-1", score, now)
-    assert load(ticket_id).satisfaction == score
 
 
 # ---------------------------------------------------------------- queue
@@ -512,14 +457,3 @@ def test_no_notice_once_an_agent_claimed_the_ticket(app_db, now, agent) -> None:
         assert tickets.take_unclaimed_notice(session, ticket_id, now) is False
     assert load(ticket_id).unclaimed_notice_at is None
     assert "handoff.unclaimed_notice" not in [action for _, action in trail(ticket_id)]
-
-
-def test_a_second_score_never_lands_on_an_older_handoff(app_db, now, agent) -> None:
-    older = ended(now, agent)
-    newer = ended(now + timedelta(minutes=30), agent)
-    with unit_of_work() as session:
-        tickets.record_satisfaction(session, "demo-1", 5, now + timedelta(minutes=40))
-    with unit_of_work() as session:
-        assert tickets.record_satisfaction(session, "demo-1", 2, now + timedelta(minutes=41)) \
-            is None
-    assert (load(newer).satisfaction, load(older).satisfaction) == (5, None)

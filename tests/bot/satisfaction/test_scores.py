@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.handoff.satisfaction import parse_score
+from bot.satisfaction.scores import parse_score
 
 
 @pytest.mark.parametrize(("text", "score"), [
