@@ -10,6 +10,7 @@ from bot.charts.svg import (
     MUTED,
     WIDTH,
     El,
+    all_whole,
     colour,
     document,
     el,
@@ -99,7 +100,7 @@ def column_chart(key: str, title: str, labels: Sequence[str], values: Sequence[f
     if not any(values):
         return empty(key, title, empty_message)
     height, left, top_y, bottom = 280, 60, 44, 236
-    ticks = nice_ticks(max(values))
+    ticks = nice_ticks(max(values), whole=all_whole(values))
     top = ticks[-1]
     slot = (WIDTH - left - 16) / len(labels)
 

@@ -10,6 +10,7 @@ from bot.charts.svg import (
     MUTED,
     WIDTH,
     El,
+    all_whole,
     colour,
     document,
     el,
@@ -64,7 +65,7 @@ def line_chart(key: str, title: str, labels: Sequence[str], series: Sequence[Ser
     values = [value for line in series for value in line.values if value is not None]
     if not labels or not any(values):
         return empty(key, title, empty_message)
-    ticks = nice_ticks(max(y_max or 0, max(values)))
+    ticks = nice_ticks(max(y_max or 0, max(values)), whole=y_max is None and all_whole(values))
     top = ticks[-1]
     width = WIDTH - LEFT - RIGHT
     step_x = width / (len(labels) - 1) if len(labels) > 1 else 0

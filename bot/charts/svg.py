@@ -75,14 +75,17 @@ def chart_id(raw: str) -> str:
     return _ID.sub("-", raw) or "chart"
 
 
-def nice_ticks(top: float, count: int = 5) -> list[float]:
-    """Round tick values from 0 up to at least ``top`` (0, 5, 10, … or 0, 0.2, 0.4, …)."""
+def nice_ticks(top: float, count: int = 5, *, whole: bool = False) -> list[float]:
+    """Round tick values from 0 up to at least ``top`` (0, 5, 10, … or 0, 0.2, 0.4, …);
+    ``whole`` keeps them whole numbers (for counts)."""
     if top <= 0:
         return [0.0, 1.0]
     raw_step = top / count
     magnitude = 10 ** math.floor(math.log10(raw_step))
-    step = next(factor * magnitude for factor in (1, 2, 2.5, 5, 10)
-                if factor * magnitude >= raw_step)
+    factors = (1, 2, 5, 10) if whole else (1, 2, 2.5, 5, 10)
+    step = next(factor * magnitude for factor in factors if factor * magnitude >= raw_step)
+    if whole:
+        step = max(step, 1)
     ticks = [0.0]
     while ticks[-1] < top - 1e-9:
         ticks.append(round(ticks[-1] + step, 10))
@@ -136,6 +139,11 @@ def empty(key: str, title: str, message: str, *, width: int = WIDTH) -> str:
 def number(value: float) -> str:
     """``12``, ``3.5``, ``0.25``: at most two decimals, no trailing zeros."""
     return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+
+
+def all_whole(values: Sequence[float]) -> bool:
+    """Whether every value is a whole number (counts), so axis ticks should be too."""
+    return all(float(value).is_integer() for value in values)
 
 
 def percent(value: float) -> str:

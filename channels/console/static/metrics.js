@@ -13,7 +13,7 @@
 (function () {
   const API = "/console/api";
   const $ = (id) => document.getElementById(id);
-  const state = { csrf: null, period: null, supplierId: null };
+  const state = { csrf: null, period: null, supplierId: null, loads: 0 };
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -129,7 +129,9 @@
   async function loadDashboard() {
     $("range-error").textContent = "";
     $("loading").textContent = "加载中…";
+    const load = ++state.loads;
     const answer = await getJson(`${API}/metrics?${rangeQuery()}`);
+    if (load !== state.loads) return;  // a newer request is on its way
     $("loading").textContent = "";
     if (answer.status === 403) { forbidden(errorText(answer)); return; }
     if (answer.status !== 200) { $("range-error").textContent = errorText(answer); return; }

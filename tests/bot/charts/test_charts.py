@@ -118,4 +118,14 @@ def test_axis_ticks_are_round_numbers() -> None:
     assert nice_ticks(1) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
     assert nice_ticks(1760) == [0, 500, 1000, 1500, 2000]
     assert nice_ticks(0) == [0, 1]
+    assert nice_ticks(2, whole=True) == [0, 1, 2]
+    assert nice_ticks(12, whole=True) == [0, 5, 10, 15]
+
+
+def test_count_charts_have_whole_number_ticks() -> None:
+    root = _parse(column_chart("s", "满意度分布", ["1分", "2分"], [1, 2], empty_message=EMPTY))
+    assert "0.5" not in _texts(root) and {"0", "1", "2"} <= set(_texts(root))
+    shares = _parse(line_chart("r", "t", ["a", "b"], [Series("s", [0.25, 0.5])],
+                               empty_message=EMPTY, y_max=1))
+    assert "0.2" in _texts(shares)
     assert percent(0.1667) == "16.7%"
