@@ -60,6 +60,7 @@ class Settings:
     service_hours: str = "09:00-21:00"
     service_timezone: str = "Asia/Shanghai"
     minutes_per_customer: float = 6.0
+    public_url: str = "http://127.0.0.1:5005"
 
     @property
     def evidence_dir(self) -> Path:
@@ -123,6 +124,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         service_hours=env.get("SERVICE_HOURS") or "09:00-21:00",
         service_timezone=env.get("SERVICE_TIMEZONE") or "Asia/Shanghai",
         minutes_per_customer=float(env.get("HANDOFF_MINUTES_PER_CUSTOMER", "6")),
+        public_url=(env.get("PUBLIC_URL") or env.get("RASA_URL")
+                    or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
     )
 
 

@@ -15,3 +15,12 @@ class PhotoTooLarge(EvidenceError):
 
 class NotAnImage(EvidenceError):
     """The bytes are not a picture we can read (or are a decompression bomb)."""
+
+
+class MissingEvidence(EvidenceError):
+    """No such stored photo, or its file is gone from the evidence directory."""
+
+
+class StagedPhotoNotFound(EvidenceError):
+    """A staged photo that does not exist, expired, was taken already or came from
+    another chat."""

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.db import Evidence
-from bot.evidence.errors import PhotoDownloadFailed, PhotoTooLarge
-from bot.evidence.images import inspect_image
+from bot.evidence.errors import MissingEvidence, PhotoDownloadFailed, PhotoTooLarge
+from bot.evidence.images import ALLOWED_FORMATS, ImageInfo, inspect_image
 
 _CHUNK = 64 * 1024
 # A photo taken more than this long before the goods reached the customer
@@ -30,6 +30,26 @@ class EvidenceView:
     path: str
     mime_type: str
     taken_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SavedFile:
+    """A checked picture written to the store: its digest, path (relative to the
+    evidence directory) and what ``inspect_image`` read from it."""
+
+    sha256: str
+    path: str
+    info: ImageInfo
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A stored photo's bytes, for sending it on (never by address)."""
+
+    evidence_id: int
+    data: bytes
+    mime_type: str
+    extension: str
 
 
 def read_limited(response: requests.Response, max_bytes: int) -> bytes:
@@ -76,6 +96,48 @@ def _write_once(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def save_file(data: bytes, evidence_dir: Path) -> SavedFile:
+    """Checks ``data`` and writes it once under ``evidence_dir``, named by its SHA-256.
+
+    Raises:
+        NotAnImage: the bytes are not an acceptable picture.
+    """
+    info = inspect_image(data)
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path(digest[:2]) / f"{digest}.{info.extension}"
+    _write_once(evidence_dir / relative, data)
+    return SavedFile(digest, str(relative), info)
+
+
+def stored_path(evidence_dir: Path, relative: str) -> Path:
+    """The file ``relative`` names inside ``evidence_dir``.
+
+    Raises:
+        MissingEvidence: the path leaves the directory or the file is not there.
+    """
+    root = evidence_dir.resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise MissingEvidence(relative)
+    return path
+
+
+def read_stored_photo(session: Session, evidence_id: int, evidence_dir: Path) -> StoredPhoto:
+    """The bytes of a stored photo, checked against the digest it was stored under.
+
+    Raises:
+        MissingEvidence: no such evidence, an unexpected type, or the file is missing
+            or changed.
+    """
+    evidence = session.get(Evidence, evidence_id)
+    if evidence is None or evidence.mime_type not in ALLOWED_FORMATS.values():
+        raise MissingEvidence(f"evidence {evidence_id}")
+    data = stored_path(evidence_dir, evidence.path).read_bytes()
+    if hashlib.sha256(data).hexdigest() != evidence.sha256:
+        raise MissingEvidence(f"evidence {evidence_id}: file changed")
+    return StoredPhoto(evidence.id, data, evidence.mime_type, Path(evidence.path).suffix[1:])
+
+
 def store_photo(
     session: Session,
     data: bytes,
@@ -90,15 +152,13 @@ def store_photo(
     Raises:
         NotAnImage: the bytes are not an acceptable picture.
     """
-    info = inspect_image(data)
-    digest = hashlib.sha256(data).hexdigest()
-    relative = Path(digest[:2]) / f"{digest}.{info.extension}"
-    _write_once(evidence_dir / relative, data)
+    saved = save_file(data, evidence_dir)
+    info, digest = saved.info, saved.sha256
     row = Evidence(
         customer_id=customer_id,
         conversation_id=conversation_id,
         sha256=digest,
-        path=str(relative),
+        path=saved.path,
         mime_type=info.mime_type,
         size_bytes=len(data),
         width=info.width,

@@ -25,6 +25,7 @@ from channels.console.pages import add_page_routes
 from channels.console.rasa_api import RasaClient
 from channels.console.stream import EventStream, StreamTiming
 from channels.console.unclaimed import UnclaimedWatcher
+from channels.evidence_links import EvidenceLinks, add_photo_route
 
 
 def _policy() -> Policy:
@@ -54,7 +55,8 @@ class ConsoleInput(InputChannel):
         self.rasa = rasa
         self.stream = EventStream(rasa, self.guard, timing)
         self.unclaimed = UnclaimedWatcher(rasa, clock, claim_timeout)
-        self.leader_tasks = LeaderTaskWatcher(rasa, clock, _policy)
+        self.links = EvidenceLinks(secret, get_settings().public_url, PREFIX)
+        self.leader_tasks = LeaderTaskWatcher(rasa, clock, _policy, links=self.links)
 
     @classmethod
     def name(cls) -> str:
@@ -79,6 +81,7 @@ class ConsoleInput(InputChannel):
         add_page_routes(console, self.guard)
         add_api_routes(console, self.guard, self.rasa, self.stream)
         add_metrics_routes(console, self.guard)
+        add_photo_route(console, self.links, self.guard.clock)
 
         @console.listener("after_server_start")
         async def start_background(*_: Any) -> None:

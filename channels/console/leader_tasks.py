@@ -1,9 +1,12 @@
 """First checks reach the leaders' chats: new tasks, reminders, escalations.
 
 Every ``interval`` seconds the watcher opens tasks for cases that need their leader's
-first check, pushes each new task card to the leader's bound chats, reminds once when
-a task is past its deadline and, past the second deadline, hands the case to the
-platform and tells the leader. Each step is marked with a conditional UPDATE first
+first check, pushes each new task card, then the case's photos, to the leader's bound
+chats, reminds once when a task is past its deadline and, past the second deadline,
+hands the case to the platform and tells the leader. A photo goes as Rasa's ``image``:
+a signed link (``channels.evidence_links``), which the WeChat and Telegram output
+channels send as the picture itself and REST shows as a link; a photo that cannot be
+sent never holds back the card. Each step is marked with a conditional UPDATE first
 (``bot.leaders.first_check``), so with several Rasa replicas only one sends; a card
 that cannot be delivered to any chat is left unmarked and tried again.
 """
@@ -23,6 +26,7 @@ from bot.leaders import first_check
 from bot.policy import Policy
 from channels.console.periodic import PeriodicJob
 from channels.console.rasa_api import RasaClient, RasaUnavailable
+from channels.evidence_links import EvidenceLinks
 
 logger = logging.getLogger(__name__)
 
@@ -41,26 +45,44 @@ class LeaderTaskWatcher(PeriodicJob):
         clock: The current time.
         policy: The after-sales policy (deadlines, limits).
         interval: Seconds between rounds.
+        links: Signs the photo links (by default from ``CONSOLE_SECRET`` and ``PUBLIC_URL``).
     """
 
     def __init__(self, rasa: RasaClient, clock: Callable[[], datetime],
-                 policy: Callable[[], Policy], interval: float = 10.0) -> None:
+                 policy: Callable[[], Policy], interval: float = 10.0,
+                 links: EvidenceLinks | None = None) -> None:
         super().__init__(interval)
         self._rasa = rasa
         self._clock = clock
         self._policy = policy
+        self._links = links or EvidenceLinks.from_settings()
 
-    async def _tell(self, leader_id: int, text: str) -> bool:
-        """Sends ``text`` to every chat of the leader; whether any took it."""
+    async def _tell(self, leader_id: int, text: str, photos: tuple[int, ...] = ()) -> bool:
+        """Sends ``text``, then ``photos``, to every chat of the leader; whether any chat
+        took the text."""
         sent = False
         for channel, external_id in await asyncio.to_thread(_chats, leader_id):
             try:
                 await self._rasa.send_bot_message(external_id, text, {"leader_task": True},
                                                   output_channel=channel)
-                sent = True
             except RasaUnavailable:
                 logger.warning("could not reach leader %s on %s", leader_id, channel)
+                continue
+            sent = True
+            await self._show(channel, external_id, photos)
         return sent
+
+    async def _show(self, channel: str, external_id: str, photos: tuple[int, ...]) -> None:
+        """Sends each photo to one chat; a photo that fails is logged and skipped."""
+        for evidence_id in photos:
+            try:
+                await self._rasa.send_bot_message(
+                    external_id, "", {"leader_task": True, "evidence_id": evidence_id},
+                    output_channel=channel,
+                    data={"image": self._links.link(evidence_id, self._clock())})
+            except RasaUnavailable:
+                logger.warning("photo %s not sent to %s on %s", evidence_id, external_id,
+                               channel)
 
     def _open_new_tasks(self, now: datetime) -> None:
         policy = self._policy()
@@ -75,10 +97,10 @@ class LeaderTaskWatcher(PeriodicJob):
                     first_check.tasks_to_escalate(session, now, self._policy()))
 
     @staticmethod
-    def _card(task_id: int) -> tuple[int, str, str]:
+    def _card(task_id: int) -> tuple[int, first_check.TaskCard]:
         with unit_of_work() as session:
-            card = first_check.task_card(session, task_id)
-            return session.get(LeaderTask, task_id).leader_id, card.case_ref, card.text
+            return (session.get(LeaderTask, task_id).leader_id,
+                    first_check.task_card(session, task_id))
 
     @staticmethod
     def _mark(mark: Callable[..., bool], task_id: int, now: datetime) -> bool:
@@ -96,18 +118,18 @@ class LeaderTaskWatcher(PeriodicJob):
         to_notify, to_remind, to_escalate = await asyncio.to_thread(self._due, now)
         done: dict[str, list[int]] = {"notified": [], "reminded": [], "escalated": []}
         for task_id in to_notify:
-            leader_id, _, text = await asyncio.to_thread(self._card, task_id)
-            if await self._tell(leader_id, text) and await asyncio.to_thread(
-                    self._mark, first_check.mark_notified, task_id, now):
+            leader_id, card = await asyncio.to_thread(self._card, task_id)
+            if await self._tell(leader_id, card.text, card.evidence_ids) and \
+                    await asyncio.to_thread(self._mark, first_check.mark_notified, task_id, now):
                 done["notified"].append(task_id)
         for task_id in to_remind:
             if await asyncio.to_thread(self._mark, first_check.mark_reminded, task_id, now):
-                leader_id, ref, _ = await asyncio.to_thread(self._card, task_id)
-                await self._tell(leader_id, messages.LEADER_REMINDER.format(ref=ref))
+                leader_id, card = await asyncio.to_thread(self._card, task_id)
+                await self._tell(leader_id, messages.LEADER_REMINDER.format(ref=card.case_ref))
                 done["reminded"].append(task_id)
         for task_id in to_escalate:
             if await asyncio.to_thread(self._escalate, task_id, now):
-                leader_id, ref, _ = await asyncio.to_thread(self._card, task_id)
-                await self._tell(leader_id, messages.LEADER_ESCALATED.format(ref=ref))
+                leader_id, card = await asyncio.to_thread(self._card, task_id)
+                await self._tell(leader_id, messages.LEADER_ESCALATED.format(ref=card.case_ref))
                 done["escalated"].append(task_id)
         return done

@@ -90,20 +90,25 @@ class RasaClient:
         return (await self.state(conversation_id)).get("latest_event_time")
 
     async def send_bot_message(self, conversation_id: str, text: str,
-                               metadata: dict[str, Any], output_channel: str = LATEST) -> None:
+                               metadata: dict[str, Any], output_channel: str = LATEST,
+                               data: dict[str, Any] | None = None) -> None:
         """Appends a ``bot`` event and lets Rasa send it on ``output_channel`` (by default the
         conversation's latest channel).
 
         ``execute_side_effects`` is what makes Rasa hand the message to the output
-        channel; without it the message would only be recorded.
+        channel; without it the message would only be recorded. ``data`` carries what
+        else the message holds, e.g. ``{"image": url}`` (Rasa's ``send_image_url``).
 
         Raises:
             RasaUnavailable: unreachable, timed out or an error status.
         """
+        event = {"event": "bot", "text": text, "metadata": metadata}
+        if data:
+            event["data"] = data
         await self._call(
             "POST", self._url(conversation_id, "tracker/events"),
             {"output_channel": output_channel, "execute_side_effects": "true"},
-            [{"event": "bot", "text": text, "metadata": metadata}],
+            [event],
         )
 
     async def execute(self, conversation_id: str, action: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 from bot.db import OutboundMessage
 from bot.db.base import utcnow
 from bot.db.session import unit_of_work
+from bot.evidence import MissingEvidence
 from bot.messaging import (
     Delivery,
     OutboxMessage,
@@ -137,7 +138,7 @@ class Courier:
             await asyncio.to_thread(_failed, message.id, f"429 retry after {wait}s",
                                     self._clock() + timedelta(seconds=wait))
             return False
-        except (Forbidden, BadRequest, ChatMigrated) as error:
+        except (Forbidden, BadRequest, ChatMigrated, MissingEvidence) as error:
             reason = f"{type(error).__name__}: {error}"
             logger.warning("telegram: message %s to %s undeliverable: %s", message.id,
                            message.recipient, reason)

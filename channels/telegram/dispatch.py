@@ -63,8 +63,8 @@ class Dispatcher:
             if result.reply:
                 await self._output.send_text_message(sender, result.reply)
             else:
-                metadata = {} if result.evidence_id is None else {"evidence_id": result.evidence_id}
-                await self._to_rasa(inbound, replies.PHOTO_TURN_TEXT, metadata, on_new_message)
+                await self._to_rasa(inbound, replies.PHOTO_TURN_TEXT, result.metadata,
+                                    on_new_message)
         elif inbound.kind is Kind.UNSUPPORTED:
             logger.info("telegram: update %s from %s not readable: %s", inbound.update_id,
                         sender, inbound.note)

@@ -1,15 +1,21 @@
 """Replies as outbox payloads, and sending one payload with python-telegram-bot.
 
 A payload is what the outbox stores for one Telegram message: ``{"text": ...}`` with an
-optional ``"reply_markup"`` (an ``InlineKeyboardMarkup`` as ``to_dict()`` gives it), or
-``{"photo": url, "caption": ...}``.
+optional ``"reply_markup"`` (an ``InlineKeyboardMarkup`` as ``to_dict()`` gives it),
+``{"photo": url, "caption": ...}``, or ``{"evidence_id": ...}`` for a stored photo, which
+is uploaded from the evidence store when it is sent (its bytes never sit in the outbox).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+
+from bot.db.session import unit_of_work
+from bot.evidence import StoredPhoto, read_stored_photo
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +74,16 @@ def photo_payload(url: str, caption: str | None = None) -> dict[str, Any]:
     return {"photo": url, "caption": caption[:1024] if caption else None}
 
 
+def evidence_payload(evidence_id: int) -> dict[str, Any]:
+    """The payload for a stored photo, sent as the file itself."""
+    return {"evidence_id": evidence_id}
+
+
+def _stored(evidence_id: int) -> StoredPhoto:
+    with unit_of_work() as session:
+        return read_stored_photo(session, evidence_id, get_settings().evidence_dir)
+
+
 def chat_id(recipient: str) -> int | str:
     """Telegram's chat id for a Rasa sender id (a user id, or an ``@channel`` name)."""
     return int(recipient) if recipient.lstrip("-").isdigit() else recipient
@@ -78,7 +94,12 @@ async def send_payload(bot: Bot, recipient: str, payload: dict[str, Any]) -> Mes
 
     Raises:
         telegram.error.TelegramError: whatever the Bot API answered instead of success.
+        bot.evidence.MissingEvidence: a stored photo that is no longer there.
     """
+    if payload.get("evidence_id"):
+        photo = await asyncio.to_thread(_stored, int(payload["evidence_id"]))
+        return await bot.send_photo(chat_id(recipient), InputFile(
+            photo.data, filename=f"photo-{photo.evidence_id}.{photo.extension}"))
     if payload.get("photo"):
         return await bot.send_photo(chat_id(recipient), payload["photo"],
                                     caption=payload.get("caption"))

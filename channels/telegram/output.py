@@ -6,8 +6,10 @@ from typing import Any
 
 from rasa.core.channels.channel import OutputChannel
 
+from bot.db.base import utcnow
+from channels.evidence_links import EvidenceLinks
 from channels.telegram.courier import Courier
-from channels.telegram.outgoing import photo_payload, text_payloads
+from channels.telegram.outgoing import evidence_payload, photo_payload, text_payloads
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +41,11 @@ class TelegramOutput(OutputChannel):
         await self._courier.post(recipient_id, text_payloads(text, buttons))
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        await self._courier.post(recipient_id, [photo_payload(image)])
+        """A picture by address; a signed link to a stored photo (``channels.evidence_links``)
+        is uploaded from the store instead, so Telegram never needs to reach our server."""
+        evidence_id = EvidenceLinks.from_settings().evidence_id(image, utcnow())
+        payload = photo_payload(image) if evidence_id is None else evidence_payload(evidence_id)
+        await self._courier.post(recipient_id, [payload])
 
     async def send_attachment(self, recipient_id: str, attachment: Any, **kwargs: Any) -> None:
         await self._courier.post(recipient_id, text_payloads(str(attachment)))

@@ -1,9 +1,11 @@
 """Delivering the outbox through WeChat's customer-service message API (客服消息).
 
-Transient failures (HTTP errors, timeouts, WeChat being busy) are retried with the
-outbox's back-off; an expired access token is refreshed and the send retried at once;
-errcodes that will never succeed (45015: the customer has not written for 48 hours)
-are recorded as undeliverable for agents and leads to see.
+Text goes as a text message; a stored photo is uploaded as temporary media
+(``media/upload``) and sent as an image message. Transient failures (HTTP errors,
+timeouts, WeChat being busy) are retried with the outbox's back-off; an expired access
+token is refreshed and the send retried at once; errcodes that will never succeed (45015:
+the customer has not written for 48 hours) are recorded as undeliverable for agents and
+leads to see.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot.db.base import utcnow
 from bot.db.session import unit_of_work
+from bot.evidence import MissingEvidence, StoredPhoto, read_stored_photo
 from bot.messaging import (
     OutboxMessage,
     claim_due,
@@ -25,6 +28,7 @@ from bot.messaging import (
     mark_undeliverable,
     prune_inbound_keys,
 )
+from bot.settings import get_settings
 from channels.wechat.client import TOKEN_ERRCODES, ApiClient
 
 logger = logging.getLogger(__name__)
@@ -33,6 +37,8 @@ BATCH = 20
 # Errcodes that retrying cannot fix, with what they mean for whoever reads the record.
 FINAL_ERRCODES = {
     40003: "not a valid openid for this account",
+    40005: "WeChat does not take this picture's file type",
+    40009: "picture too large for WeChat",
     43004: "the customer no longer follows the account",
     43019: "the customer is on the account's blacklist",
     45002: "message too long",
@@ -69,12 +75,32 @@ def _describe(error: WeChatClientException) -> str:
     return f"errcode {error.errcode}: {error.errmsg}"
 
 
+def _stored(evidence_id: int) -> StoredPhoto:
+    with unit_of_work() as session:
+        return read_stored_photo(session, evidence_id, get_settings().evidence_dir)
+
+
+def _send_photo(client: ApiClient, openid: str, photo: StoredPhoto) -> None:
+    name = f"photo-{photo.evidence_id}.{photo.extension}"
+    uploaded = client.media.upload("image", (name, photo.data, photo.mime_type))
+    client.message.send_image(openid, uploaded["media_id"])
+
+
 def send_one(client: ApiClient, message: OutboxMessage) -> Outcome:
     """Sends one outbox message; refreshes the access token once if WeChat says it expired."""
+    photo: StoredPhoto | None = None
+    if message.payload.get("msgtype") == "image":
+        try:
+            photo = _stored(int(message.payload["evidence_id"]))
+        except MissingEvidence as error:
+            return Outcome(reason=f"the photo is no longer stored ({error})")
     text = str(message.payload.get("text") or "")
     for attempt in (1, 2):
         try:
-            client.message.send_text(message.recipient, text)
+            if photo is None:
+                client.message.send_text(message.recipient, text)
+            else:
+                _send_photo(client, message.recipient, photo)
             return Outcome(delivered=True)
         except WeChatClientException as error:
             if error.errcode in TOKEN_ERRCODES and attempt == 1:

@@ -1,9 +1,10 @@
 """A stand-in for ``api.weixin.qq.com`` on loopback, for the simulator and the tests.
 
-It implements what the channel calls: ``/cgi-bin/token``, ``/cgi-bin/message/custom/send``
-and ``/cgi-bin/media/get``; it also serves registered media at ``/media/<id>`` as a
-``PicUrl`` would. Every customer-service message is recorded. ``fail_next`` programs
-failures (tests name them: expired token, 45015, HTTP 500).
+It implements what the channel calls: ``/cgi-bin/token``, ``/cgi-bin/message/custom/send``,
+``/cgi-bin/media/get`` and ``/cgi-bin/media/upload``; it also serves registered media at
+``/media/<id>`` as a ``PicUrl`` would. Every customer-service message is recorded, and an
+uploaded picture can be sent on as an image message. ``fail_next`` programs failures
+(tests name them: expired token, 45015, HTTP 500).
 """
 from __future__ import annotations
 
@@ -13,13 +14,26 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 SEND = "/cgi-bin/message/custom/send"
 MEDIA = "/cgi-bin/media/get"
+UPLOAD = "/cgi-bin/media/upload"
 TOKEN = "/cgi-bin/token"
+
+
+def _multipart_file(body: bytes, content_type: str, field: str) -> tuple[bytes, str] | None:
+    """The bytes and type of the file ``field`` in a ``multipart/form-data`` body."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == field:
+            return part.get_payload(decode=True), part.get_content_type()
+    return None
 
 
 @dataclass(frozen=True)
@@ -81,7 +95,14 @@ class FakeWeChatAPI:
         """The texts sent to ``openid`` so far, in order."""
         with self._lock:
             return [m.get("text", {}).get("content", "") for m in self.sent
-                    if m.get("touser") == openid]
+                    if m.get("touser") == openid and m.get("msgtype", "text") == "text"]
+
+    def images_to(self, openid: str) -> list[bytes]:
+        """The pictures sent to ``openid`` as image messages so far, in order."""
+        with self._lock:
+            return [self._media.get(m.get("image", {}).get("media_id", ""), (b"", ""))[0]
+                    for m in self.sent
+                    if m.get("touser") == openid and m.get("msgtype") == "image"]
 
     def close(self) -> None:
         self._server.shutdown()
@@ -109,6 +130,13 @@ class FakeWeChatAPI:
         with self._lock:
             return query.get("access_token") in self._valid_tokens
 
+    def _upload(self, query: dict[str, str], body: bytes, content_type: str) -> dict[str, Any]:
+        upload = _multipart_file(body, content_type, "media")
+        if upload is None or query.get("type") != "image":
+            return {"errcode": 40004, "errmsg": "invalid media type"}
+        media_id = self.add_media(*upload)
+        return {"type": "image", "media_id": media_id, "created_at": 0}
+
     def _send(self, body: bytes) -> dict[str, Any]:
         message = json.loads(body.decode("utf-8"))
         with self._lock:
@@ -135,7 +163,7 @@ class FakeWeChatAPI:
                     return self._bytes(*api._media[path[7:]])
                 if path == TOKEN:
                     return self._json(api._issue_token(query))
-                if path not in (SEND, MEDIA):
+                if path not in (SEND, MEDIA, UPLOAD):
                     return self._json({"errcode": 404, "errmsg": "unknown path"}, 404)
                 failure = api._next_failure(path)
                 if failure is not None and failure.status != 200:
@@ -146,6 +174,9 @@ class FakeWeChatAPI:
                     return self._json({"errcode": 40001, "errmsg": "invalid credential"})
                 if path == SEND:
                     return self._json(api._send(body))
+                if path == UPLOAD:
+                    return self._json(api._upload(query, body,
+                                                  self.headers.get("Content-Type") or ""))
                 media = api._media.get(query.get("media_id", ""))
                 if media is None:
                     return self._json({"errcode": 40007, "errmsg": "invalid media_id"})

@@ -1,9 +1,12 @@
-"""A photo a customer sent: fetched from WeChat, checked, stored as their evidence."""
+"""A photo sent over WeChat: fetched from WeChat and checked; a customer's is stored as
+their evidence, a group leader's is staged for the leader's assistant
+(``bot.evidence.staging``), which knows the case it belongs to."""
 from __future__ import annotations
 
 import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 from wechatpy.exceptions import WeChatClientException
@@ -17,9 +20,11 @@ from bot.evidence import (
     PhotoTooLarge,
     fetch_photo,
     read_limited,
+    stage_photo,
     store_photo,
 )
-from bot.leaders.identity import identify_leader
+from bot.evidence.staging import METADATA_KEY
+from bot.leaders.identity import is_leader_chat
 from bot.settings import get_settings
 from channels.wechat.client import TOKEN_ERRCODES, ApiClient
 
@@ -29,13 +34,19 @@ CHANNEL = "wechat"
 
 @dataclass(frozen=True)
 class PhotoOutcome:
-    """The stored evidence's id; or, from a group leader, the picture's address (the
-    leader's assistant stores it under the customer of the case it belongs to); or what
-    to tell the sender instead."""
+    """The customer's stored evidence; a leader's staged photo; or what to tell the
+    sender instead."""
 
     evidence_id: int | None = None
     problem: str | None = None
-    image_url: str | None = None
+    staged_id: str | None = None
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """What Rasa's message metadata carries about the photo."""
+        if self.staged_id is not None:
+            return {METADATA_KEY: self.staged_id}
+        return {"evidence_id": self.evidence_id}
 
 
 def _errcode(body: bytes) -> int | None:
@@ -91,28 +102,42 @@ def fetch_picture(client: ApiClient, media_id: str | None, pic_url: str | None) 
     raise failure or PhotoDownloadFailed("image message without MediaId or PicUrl")
 
 
+def _keep(data: bytes, openid: str, leader: bool, customer_id: int | None,
+          source: str) -> PhotoOutcome:
+    evidence_dir = get_settings().evidence_dir
+    with unit_of_work() as session:
+        if leader:
+            return PhotoOutcome(staged_id=stage_photo(
+                session, data, channel=CHANNEL, sender=openid, source=source,
+                evidence_dir=evidence_dir))
+        return PhotoOutcome(evidence_id=store_photo(
+            session, data, customer_id=customer_id, evidence_dir=evidence_dir,
+            conversation_id=openid, source_url=source).id)
+
+
 def take_photo(client: ApiClient, openid: str, media_id: str | None,
                pic_url: str | None) -> PhotoOutcome:
-    """Stores the picture as evidence of the customer bound to ``openid``.
+    """Fetches the picture (``MediaId``, ``PicUrl`` as fallback) and keeps it.
 
-    Unbound users are asked to bind first and nothing is downloaded or stored.
-    Never raises for a bad picture: the outcome then says what to tell the customer.
+    A bound leader's chat is in leader mode (as ``LeaderPolicy`` decides): the photo is
+    staged for the leader's assistant. Otherwise it is stored as evidence of the
+    customer bound to ``openid``; unbound users are asked to bind first and nothing is
+    downloaded or stored. Never raises for a bad picture: the outcome then says what to
+    tell the sender.
     """
     settings = get_settings()
-    with unit_of_work() as session:
-        customer = identify(session, CHANNEL, openid)
-        leader = identify_leader(session, CHANNEL, openid) if customer is None else None
-    if leader is not None and pic_url:
-        return PhotoOutcome(image_url=pic_url)
-    if customer is None:
-        logger.info("wechat: photo from unbound openid %s, asked to bind first", openid)
-        return PhotoOutcome(problem=texts.BIND_FIRST)
+    leader = is_leader_chat(CHANNEL, openid)
+    customer = None
+    if not leader:
+        with unit_of_work() as session:
+            customer = identify(session, CHANNEL, openid)
+        if customer is None:
+            logger.info("wechat: photo from unbound openid %s, asked to bind first", openid)
+            return PhotoOutcome(problem=texts.BIND_FIRST)
     try:
         data = fetch_picture(client, media_id, pic_url)
-        with unit_of_work() as session:
-            stored = store_photo(session, data, customer_id=customer.id,
-                                 evidence_dir=settings.evidence_dir, conversation_id=openid,
-                                 source_url=pic_url or f"wechat-media:{media_id}")
+        outcome = _keep(data, openid, leader, customer.id if customer else None,
+                        pic_url or f"wechat-media:{media_id}")
     except PhotoTooLarge as error:
         logger.info("wechat: photo from %s too large: %s", openid, error)
         limit_mb = settings.photo_max_bytes // (1024 * 1024)
@@ -123,4 +148,4 @@ def take_photo(client: ApiClient, openid: str, media_id: str | None,
     except NotAnImage as error:
         logger.info("wechat: photo from %s is not an image: %s", openid, error)
         return PhotoOutcome(problem=texts.PHOTO_NOT_IMAGE)
-    return PhotoOutcome(evidence_id=stored.id)
+    return outcome

@@ -11,6 +11,7 @@ from rasa.core.channels.channel import OutputChannel
 from bot.db.base import utcnow
 from bot.db.session import unit_of_work
 from bot.messaging import enqueue
+from channels.evidence_links import EvidenceLinks
 from channels.wechat.replies import split_text, with_numbered_choices
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,17 @@ def enqueue_texts(openid: str, texts: Iterable[str]) -> list[int]:
     with unit_of_work() as session:
         return [enqueue(session, CHANNEL, openid, {"msgtype": "text", "text": chunk}, now).id
                 for text in texts for chunk in split_text(text)]
+
+
+def enqueue_photo(openid: str, evidence_id: int) -> int:
+    """Puts a stored photo for ``openid`` into the outbox (uploaded when it is sent).
+
+    Returns:
+        The outbox id.
+    """
+    with unit_of_work() as session:
+        return enqueue(session, CHANNEL, openid, {"msgtype": "image", "evidence_id": evidence_id},
+                       utcnow()).id
 
 
 class WeChatOutput(OutputChannel):
@@ -66,8 +78,15 @@ class WeChatOutput(OutputChannel):
         await self.send_texts(recipient_id, [with_numbered_choices(text, buttons)])
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        # A picture needs an upload to WeChat first; the address is readable as text.
-        await self.send_texts(recipient_id, [image])
+        """A signed link to a stored photo (``channels.evidence_links``) is sent as the
+        picture (uploaded to WeChat when delivered); any other address as text."""
+        evidence_id = EvidenceLinks.from_settings().evidence_id(image, utcnow())
+        if evidence_id is None:
+            await self.send_texts(recipient_id, [image])
+            return
+        await asyncio.to_thread(enqueue_photo, recipient_id, evidence_id)
+        if self._on_enqueued is not None:
+            self._on_enqueued()
 
     async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any],
                                **kwargs: Any) -> None:

@@ -134,9 +134,7 @@ class WeChatWebhook:
                 if outcome.problem is not None:
                     await self.output.send_texts(openid, [outcome.problem])
                     return
-                text, metadata = texts.PHOTO_TURN_TEXT, (
-                    {"image_url": outcome.image_url} if outcome.image_url
-                    else {"evidence_id": outcome.evidence_id})
+                text, metadata = texts.PHOTO_TURN_TEXT, outcome.metadata
             await on_new_message(UserMessage(text, self.output, openid, input_channel=CHANNEL,
                                              message_id=inbound.key, metadata=metadata))
         except Exception:

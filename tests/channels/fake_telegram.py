@@ -2,8 +2,9 @@
 
 The server answers the methods the Telegram channel calls (``getMe``, ``sendMessage``,
 ``sendPhoto``, ``getFile``, ``answerCallbackQuery``) and file downloads under
-``/file/bot<token>/<path>``, records every call, and can be told to fail: HTTP 500
-once, 429 with ``retry_after``, or 403 for a chat that blocked the bot.
+``/file/bot<token>/<path>``, records every call (an uploaded file as its bytes), and can
+be told to fail: HTTP 500 once, 429 with ``retry_after``, or 403 for a chat that blocked
+the bot.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -101,6 +104,12 @@ class FakeTelegram:
     def texts(self, chat_id: int | None = None) -> list[str]:
         return [params["text"] for params in self.sent(chat_id)]
 
+    def photos(self, chat_id: int) -> list[bytes | str]:
+        """What ``sendPhoto`` delivered to ``chat_id``: uploaded bytes, or an address."""
+        with self.lock:
+            return [call.params["photo"] for call in self.calls if call.method == "sendPhoto"
+                    and call.params.get("_accepted") and call.params.get("chat_id") == chat_id]
+
     def wait_until(self, condition: Callable[[], bool], timeout: float = 30.0) -> None:
         """Blocks until ``condition()`` holds, or fails after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
@@ -170,10 +179,24 @@ class FakeTelegram:
         return None
 
 
+def _multipart(body: bytes, content_type: str) -> dict[str, Any]:
+    """The fields of a ``multipart/form-data`` body; a file is its bytes."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True)
+        fields[name] = data if part.get_filename() else data.decode("utf-8")
+    return fields
+
+
 def _params(body: bytes, content_type: str, query: str) -> dict[str, Any]:
     raw: dict[str, Any] = dict(parse_qsl(query))
     if body and "json" in content_type:
         raw.update(json.loads(body))
+    elif body and content_type.startswith("multipart/form-data"):
+        raw.update(_multipart(body, content_type))
     elif body:
         raw.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
     params: dict[str, Any] = {}

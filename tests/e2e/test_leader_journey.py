@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 from sqlalchemy import select
 
 from bot.db import LeaderIdentity, LeaderTask, ReturnCase, TaskDecision
 from bot.enums import CaseState
+from tests.e2e.leader_cases import missing_item_with_a_photo
+from tests.images import jpeg_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -73,3 +77,38 @@ def test_a_customer_typing_leader_commands_gets_no_leader_abilities(product):
     replies = product.say("demo-2", "同意 R1001")
 
     assert not any("已同意" in r for r in replies)
+
+
+def _open(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, b""
+
+
+def _photo_event(product, sender: str, evidence_id: int, seconds: float = 40) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        events = product.api(f"/conversations/{sender}/tracker")["events"]
+        for event in events:
+            if event["event"] == "bot" and \
+                    (event.get("metadata") or {}).get("evidence_id") == evidence_id:
+                return event
+        time.sleep(0.5)
+    raise AssertionError(f"photo {evidence_id} never reached {sender}")
+
+
+def test_a_first_check_card_brings_its_photo_as_a_link_that_opens_only_as_given(product):
+    picture = jpeg_bytes(color=(30, 90, 200))
+    ref, evidence_id = missing_item_with_a_photo(product, "demo-4", "菠菜", picture)
+
+    texts = _wait_for_text(product, "leader-1", f"售后初审 {ref}")
+    photo = _photo_event(product, "leader-1", evidence_id)
+
+    assert any(f"售后初审 {ref}" in t and "照片：1张" in t for t in texts)
+    link = photo["data"]["image"]
+    assert link.startswith(f"{product.rasa_url}/console/photos/{evidence_id}?")
+    assert _open(link) == (200, picture)
+    assert _open(link.replace("sig=", "sig=0"))[0] == 403
+    assert _open(link.replace(f"/photos/{evidence_id}?", f"/photos/{evidence_id + 1}?"))[0] == 403

@@ -38,6 +38,7 @@ class FakeRasa:
         self.events: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.calls: list[Call] = []
         self.failing = False
+        self.refusing_images = False
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -115,6 +116,8 @@ class FakeRasa:
         if refusal is not None:
             return refusal
         cid, body = request.match_info["cid"], await request.json()
+        if self.refusing_images and any((e.get("data") or {}).get("image") for e in body):
+            return web.json_response({"status": "failure"}, status=500)
         self.calls.append(Call("events", cid, dict(request.query), body))
         for event in body:
             self.add(cid, event)

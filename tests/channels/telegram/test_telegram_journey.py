@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.db import ChannelIdentity, Evidence, InboundKey, ReturnCase
+from bot.db import (
+    ChannelIdentity,
+    Evidence,
+    InboundKey,
+    LeaderIdentity,
+    PickupPoint,
+    ReturnCase,
+)
+from bot.db.base import utcnow
 from bot.enums import CaseState
 from tests.channels.fake_telegram import (
     TOKEN,
@@ -21,6 +29,7 @@ from tests.channels.fake_telegram import (
     photo_update,
     text_update,
 )
+from tests.e2e.leader_cases import missing_item_with_a_photo
 from tests.images import jpeg_bytes
 from tests.servers import Product, running_product
 
@@ -29,6 +38,8 @@ pytestmark = pytest.mark.e2e
 SECRET = "journey-secret"
 CUSTOMER = 7001  # a Telegram user bound to demo-1
 STRANGER = 7002  # a Telegram user bound to nobody
+LEADER = 7003  # PP01's leader on Telegram (bound by the leader tests)
+TOKEN_SECRET = TOKEN.split(":", 1)[1].encode()
 
 
 class TelegramProduct:
@@ -146,3 +157,55 @@ def test_the_webhook_refuses_a_wrong_secret_and_bad_json(telegram):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=30)
     assert refused.value.code == 400
+
+
+@pytest.fixture(scope="module")
+def leader(telegram: TelegramProduct) -> int:
+    """PP01's leader, bound to Telegram user ``LEADER``."""
+    with telegram.product.session() as session, session.begin():
+        point = session.scalars(select(PickupPoint).where(PickupPoint.code == "PP01")).one()
+        session.add(LeaderIdentity(leader_id=point.leader.id, channel="telegram",
+                                   external_id=str(LEADER), created_at=utcnow()))
+    return LEADER
+
+
+def _texts(sent: list[dict[str, Any]]) -> str:
+    return "\n".join(m["text"] for m in sent)
+
+
+def test_a_leaders_photo_lands_on_the_case_and_the_bot_token_is_nowhere(telegram, leader):
+    summary = telegram.exchange(leader, text_update(telegram.next_id(), leader,
+                                                    "小美：@团长\u2005鸡蛋碎了一盒"), _has("1. "))
+    assert "土鸡蛋" in _texts(summary)
+    confirmed = telegram.exchange(leader, text_update(telegram.next_id(), leader, "确认"),
+                                  _has("已登记"))
+    ref = re.search(r"R\d{4}", _texts(confirmed)).group(0)
+
+    picture = jpeg_bytes(color=(250, 220, 60))
+    telegram.fake.add_file("eggs-photo", picture)
+    telegram.exchange(leader, photo_update(telegram.next_id(), leader, "eggs-photo"),
+                      _has("照片已经加到", ref))
+
+    product = telegram.product
+    with product.session() as session:
+        case = session.scalars(select(ReturnCase).where(ReturnCase.ref == ref)).one()
+        [photo] = session.scalars(select(Evidence).where(Evidence.case_id == case.id)).all()
+        assert photo.customer_id == case.customer_id, "kept as the customer's evidence"
+        assert photo.source_url == "telegram:u-eggs-photo"
+    assert (product.data_dir / "evidence" / photo.path).read_bytes() == picture
+    workdir = product.data_dir.parent
+    written = [workdir / "rasa.log", workdir / "actions.log",
+               *workdir.glob("bot.db*"), *(product.data_dir / "evidence").rglob("*")]
+    assert all(TOKEN_SECRET not in path.read_bytes() for path in written if path.is_file())
+    assert TOKEN_SECRET.decode() not in json.dumps(
+        product.api(f"/conversations/{leader}/tracker")["events"])
+
+
+def test_a_first_check_card_reaches_a_telegram_leader_with_the_photo(telegram, leader):
+    picture = jpeg_bytes(color=(30, 90, 200))
+    ref, _ = missing_item_with_a_photo(telegram.product, "demo-1", "光明鲜牛奶", picture)
+
+    telegram.fake.wait_until(lambda: picture in telegram.fake.photos(leader), timeout=60)
+
+    card = next(text for text in telegram.fake.texts(leader) if f"售后初审 {ref}" in text)
+    assert "照片：1张" in card

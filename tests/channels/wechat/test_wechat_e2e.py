@@ -22,9 +22,11 @@ from bot.db import (
     PickupPoint,
     ReturnCase,
 )
+from bot.db.base import utcnow
 from bot.messaging import undeliverable_for
 from channels.wechat_sim import WeChatUser
 from tests.channels.fake_wechat import FakeWeChat, wechat_product
+from tests.e2e.leader_cases import missing_item_with_a_photo
 from tests.images import jpeg_bytes
 
 pytestmark = pytest.mark.e2e
@@ -176,13 +178,18 @@ def test_encrypted_messages_are_answered(wechat):
     assert user.call("POST", {**query, "msg_signature": "0" * 40}, body)[0] == 403
 
 
-def test_a_leader_forwards_over_wechat_and_the_photo_lands_on_the_case(wechat):
-    product, _, fake = wechat
-    leader = _user(wechat, "o-e2e-leader")
+def _bind_leader(product, openid: str) -> None:
+    """Binds ``openid`` to PP01's leader."""
     with product.session() as session, session.begin():
         point = session.scalars(select(PickupPoint).where(PickupPoint.code == "PP01")).one()
         session.add(LeaderIdentity(leader_id=point.leader.id, channel="wechat",
-                                   external_id=leader.openid))
+                                   external_id=openid, created_at=utcnow()))
+
+
+def test_a_leader_forwards_over_wechat_and_a_mediaid_only_photo_lands_on_the_case(wechat):
+    product, _, fake = wechat
+    leader = _user(wechat, "o-e2e-leader")
+    _bind_leader(product, leader.openid)
 
     def say(send, expect: str) -> str:
         seen = len(fake.messages_to(leader.openid))
@@ -191,11 +198,30 @@ def test_a_leader_forwards_over_wechat_and_the_photo_lands_on_the_case(wechat):
 
     assert "土鸡蛋" in say(lambda: leader.send_text("小美：@团长\u2005鸡蛋碎了一盒"), "1. ")
     ref = re.search(r"R\d{4}", say(lambda: leader.send_text("确认"), "已登记")).group(0)
-    media_id = fake.add_media(jpeg_bytes(color=(240, 200, 40)), "image/jpeg")
-    attached = say(lambda: leader.send_image(media_id, fake.media_url(media_id)), "照片")
-    assert ref in attached
+    picture = jpeg_bytes(color=(240, 200, 40))
+    media_id = fake.add_media(picture, "image/jpeg")
+    attached = say(lambda: leader.send_image(media_id), "照片已经加到")
+    assert f"照片已经加到 {ref}" in attached
 
     with product.session() as session:
         case = session.scalars(select(ReturnCase).where(ReturnCase.ref == ref)).one()
         [photo] = session.scalars(select(Evidence).where(Evidence.case_id == case.id)).all()
         assert photo.customer_id == case.customer_id, "kept as the customer's evidence"
+        assert photo.source_url == f"wechat-media:{media_id}"
+    assert (product.data_dir / "evidence" / photo.path).read_bytes() == picture
+
+
+def test_a_first_check_card_reaches_a_wechat_leader_with_the_photo(wechat):
+    product, _, fake = wechat
+    leader = _user(wechat, "o-e2e-leader-cards")
+    _bind_leader(product, leader.openid)
+    picture = jpeg_bytes(color=(30, 90, 200))
+
+    ref, _ = missing_item_with_a_photo(product, "demo-1", "光明鲜牛奶", picture)
+
+    deadline = time.monotonic() + 60
+    while picture not in fake.images_to(leader.openid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert picture in fake.images_to(leader.openid), "the photo arrives as an image message"
+    card = next(t for t in fake.messages_to(leader.openid) if f"售后初审 {ref}" in t)
+    assert "照片：1张" in card
