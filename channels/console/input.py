@@ -23,6 +23,8 @@ from channels.console.leader_tasks import LeaderTaskWatcher
 from channels.console.metrics_api import add_metrics_routes
 from channels.console.pages import add_page_routes
 from channels.console.rasa_api import RasaClient
+from channels.console.review_api import add_review_routes
+from channels.console.review_index import ReviewIndexJob
 from channels.console.stream import EventStream, StreamTiming
 from channels.console.unclaimed import UnclaimedWatcher
 from channels.evidence_links import EvidenceLinks, add_photo_route
@@ -37,7 +39,8 @@ class ConsoleInput(InputChannel):
 
     While the server runs, an ``UnclaimedWatcher`` makes sure a customer nobody claims in
     time hears from the bot again, and a ``LeaderTaskWatcher`` brings first checks to the
-    group leaders' chats (the staff side's background work lives with the desk).
+    group leaders' chats, and a ``ReviewIndexJob`` keeps the leads' review index fresh (the
+    staff side's background work lives with the desk).
 
     Args:
         secret: Signs session cookies and CSRF tokens (``CONSOLE_SECRET``).
@@ -55,6 +58,7 @@ class ConsoleInput(InputChannel):
         self.rasa = rasa
         self.stream = EventStream(rasa, self.guard, timing)
         self.unclaimed = UnclaimedWatcher(rasa, clock, claim_timeout)
+        self.review_index = ReviewIndexJob()
         self.links = EvidenceLinks(secret, get_settings().public_url, PREFIX)
         self.leader_tasks = LeaderTaskWatcher(rasa, clock, _policy, links=self.links)
 
@@ -81,18 +85,21 @@ class ConsoleInput(InputChannel):
         add_page_routes(console, self.guard)
         add_api_routes(console, self.guard, self.rasa, self.stream)
         add_metrics_routes(console, self.guard)
+        add_review_routes(console, self.guard)
         add_photo_route(console, self.links, self.guard.clock)
 
         @console.listener("after_server_start")
         async def start_background(*_: Any) -> None:
             self.stream.start()
             self.unclaimed.start()
+            self.review_index.start()
             self.leader_tasks.start()
 
         @console.listener("before_server_stop")
         async def stop_background(*_: Any) -> None:
             self.stream.stop()
             await self.unclaimed.stop()
+            await self.review_index.stop()
             await self.leader_tasks.stop()
 
         return console
