@@ -13,7 +13,8 @@
   ``action_record_satisfaction_comment`` unless it is clearly a new request (a contract
   intent with good confidence, ``bot.satisfaction.is_new_request``) or a person must take
   over (anger, "转人工"). Only the bot's messages since the customer's previous message
-  count, and only within ``survey_window_hours`` of them.
+  count, and only within ``bot.satisfaction.SCORE_WINDOW`` of them. (These two limits
+  are read from ``bot.satisfaction`` when predicting, not stored in the model.)
 
 After the escalation it predicts listening, so nothing else answers that message
 (``action_escalate`` pauses the conversation; the desk resumes it).
@@ -39,7 +40,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.escalation import Escalation, Turn, escalation
-from bot.satisfaction.comments import NEW_REQUEST_CONFIDENCE, is_new_request
+from bot.satisfaction.comments import is_new_request
 from bot.satisfaction.scores import parse_score
 from bot.satisfaction.surveys import COMMENT_KEY, SCORE_WINDOW, SURVEY_KEY
 
@@ -101,9 +102,7 @@ class EscalationPolicy(Policy):
     def get_default_config() -> dict[str, Any]:
         return {"priority": 7, "moderate_anger": 0.35, "action": "action_escalate",
                 "score_action": "action_record_satisfaction",
-                "comment_action": "action_record_satisfaction_comment",
-                "new_request_confidence": NEW_REQUEST_CONFIDENCE,
-                "survey_window_hours": SCORE_WINDOW.total_seconds() / 3600}
+                "comment_action": "action_record_satisfaction_comment"}
 
     def __init__(self, config: dict[str, Any], model_storage: ModelStorage,
                  resource: Resource, execution_context: ExecutionContext,
@@ -113,8 +112,6 @@ class EscalationPolicy(Policy):
         self._moderate = float(config["moderate_anger"])
         self._score_action = config["score_action"]
         self._comment_action = config["comment_action"]
-        self._new_request = float(config["new_request_confidence"])
-        self._window = float(config["survey_window_hours"]) * 3600
 
     def train(self, training_trackers: list[TrackerWithCachedStates], domain: Domain,
               **kwargs: Any) -> Resource:
@@ -147,14 +144,13 @@ class EscalationPolicy(Policy):
         if not isinstance(tracker.latest_message, UserUttered):
             return self._prediction(self._default_predictions(domain))
         message = tracker.latest_message
-        step = _survey_step(tracker, self._window)
+        step = _survey_step(tracker, SCORE_WINDOW.total_seconds())
         if step and step[0] == "score" and parse_score(message.text) is not None:
             return self._predict(domain, self._score_action)
         reason = escalation(_turns(tracker), self._moderate, already_escalated=escalated)
         if step and step[0] == "comment" and reason not in _OVERRULES_COMMENT:
             intent = message.intent or {}
-            if not is_new_request(intent.get("name"), float(intent.get("confidence") or 0.0),
-                                  self._new_request):
+            if not is_new_request(intent.get("name"), float(intent.get("confidence") or 0.0)):
                 return self._predict(domain, self._comment_action)
         if reason is None:
             return self._prediction(self._default_predictions(domain))

@@ -9,12 +9,13 @@
 - ``delivery`` — ticket ``ID``'s undeliverable messages (and the number to call)
   whenever they change;
 - ``follow_ups`` — ``{"follow_ups": [...], "count": N}``, the open follow-ups (待回访)
-  whenever they change (a low score just came in, someone marked one done);
+  whenever they change after the stream opened (a low score came in, someone marked one
+  done); the page reads the list itself (``GET /console/api/follow-ups``) when it connects;
 - a comment line every ``heartbeat`` seconds so proxies keep the connection.
 
-The first of each is sent at once. While the stream is open the agent counts as online
-(``bot.handoff.wait.mark_seen``, every ``seen_every`` seconds, when the session is checked
-again). A stream ends after ``lifetime`` seconds, when the session no longer stands (the
+The first of each (but ``follow_ups``) is sent at once. While the stream is open the
+agent counts as online (``bot.handoff.wait.mark_seen``, every ``seen_every`` seconds, when
+the session is checked again). A stream ends after ``lifetime`` seconds, when the session no longer stands (the
 account was disabled, its role changed, the token expired) or when the server stops; the
 browser's EventSource reconnects (and is refused without a valid session).
 """
@@ -150,17 +151,19 @@ class EventStream:
         feed = await self._feed(ticket_id)
         started = last_beat = last_seen = time.monotonic()
         await asyncio.to_thread(desk.seen, staff.id, self.clock())
-        last_queue = last_follow_ups = None
+        last_queue = None
+        # The page loads the follow-ups itself when it (re)connects; the stream tells changes.
+        last_follow_ups = await asyncio.to_thread(desk.load_follow_ups)
         while time.monotonic() - started < timing.lifetime and not (
                 self._stopping and self._stopping.is_set()):
-            follow_ups = await asyncio.to_thread(desk.load_follow_ups)
-            if follow_ups != last_follow_ups:
-                last_follow_ups = follow_ups
-                await answer.send(event("follow_ups", follow_ups))
             queue = await asyncio.to_thread(desk.load_queue, staff.id, self.clock())
             if queue != last_queue:
                 last_queue = queue
                 await answer.send(event("queue", {"tickets": queue}))
+            follow_ups = await asyncio.to_thread(desk.load_follow_ups)
+            if follow_ups != last_follow_ups:
+                last_follow_ups = follow_ups
+                await answer.send(event("follow_ups", follow_ups))
             for name, data in (await feed.poll() if feed else []):
                 await answer.send(event(name, data))
             now = time.monotonic()

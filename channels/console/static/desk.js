@@ -310,7 +310,10 @@
     const query = state.ticketId !== null ? `?ticket=${encodeURIComponent(state.ticketId)}` : "";
     const source = new EventSource(`${API}/events${query}`);
     state.source = source;
-    source.addEventListener("open", () => say($("stream-status"), "实时更新中"));
+    source.addEventListener("open", () => {
+      say($("stream-status"), "实时更新中");
+      refreshFollowUps(); // the stream only tells what changes from now on
+    });
     source.addEventListener("queue", (e) => renderQueue(JSON.parse(e.data).tickets));
     source.addEventListener("follow_ups", (e) => renderFollowUps(JSON.parse(e.data)));
     source.addEventListener("transcript", (e) => {
@@ -703,7 +706,6 @@
     } catch (error) {
       say($("stream-status"), error.message, true);
     }
-    await refreshFollowUps();
     connect();
   }
 

@@ -216,6 +216,8 @@ def test_after_recording_the_assistant_listens(policy, domain):
 @pytest.mark.parametrize("text, intent, confidence", [
     ("客服态度还行就是太慢了", "nlu_fallback", 0.15),
     ("等太久了", "urge_case", 0.3),
+    ("客服回复太慢了，等了好久", "urge_case", 0.62),
+    ("客服态度不好", "greet", 0.65),
     ("没有", "deny", 0.97),
     ("挺好的谢谢", "thank", 0.9),
 ])
