@@ -1,4 +1,4 @@
-"""Handoff tickets: opening once per conversation, claiming, handing back, notes, ratings."""
+"""Handoff tickets: opening once per conversation, claiming, handing back, notes."""
 from __future__ import annotations
 
 from datetime import timedelta
