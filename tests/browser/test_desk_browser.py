@@ -14,7 +14,15 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from bot.db import ChannelIdentity, HandoffTicket, ReturnCase, SatisfactionSurvey, TicketStatus
+from bot.db import (
+    ChannelIdentity,
+    FollowUp,
+    FollowUpStatus,
+    HandoffTicket,
+    ReturnCase,
+    SatisfactionSurvey,
+    TicketStatus,
+)
 from bot.enums import CaseState
 from channels.wechat_sim import WeChatUser
 from tests.channels.fake_wechat import FakeWeChat, wechat_product
@@ -129,6 +137,55 @@ def test_an_agent_takes_over_an_angry_customer_refunds_part_and_hands_back(shop,
         survey = session.scalars(select(SatisfactionSurvey).where(
             SatisfactionSurvey.ticket_id == ticket.id)).one()
         assert ticket.status is TicketStatus.RETURNED and survey.score == 5
+
+
+def test_an_unhappy_customer_appears_under_follow_ups_until_an_agent_calls_back(shop,
+                                                                               new_page):
+    product, _, fake = shop
+    openid = "o-desk-unhappy"
+    with product.session() as session, session.begin():
+        demo_2 = session.scalars(select(ChannelIdentity).where(
+            ChannelIdentity.channel == "rest", ChannelIdentity.external_id == "demo-2")).one()
+        session.add(ChannelIdentity(channel="wechat", external_id=openid,
+                                    customer_id=demo_2.customer_id))
+    user = _customer(shop, openid)
+    page = new_page()
+    _sign_in(page, product.rasa_url, "agent1", "demo-agent-pass")
+    expect(page.locator("#follow-ups-empty")).to_be_visible()
+    _say(shop, user, lambda: user.send_text("转人工"), "人工客服")
+    row = page.locator("[data-testid=queue-row]")
+    expect(row).to_have_count(1)
+    row.click()
+    page.click("#claim")
+    expect(page.locator("#handback")).to_be_visible()
+    seen = len(fake.messages_to(openid))
+    page.click("#handback")
+    fake.wait_for_text(openid, "打个分", after=seen)
+
+    _say(shop, user, lambda: user.send_text("1"), "回访")
+    _say(shop, user, lambda: user.send_text("等了半小时才有人回"), "记下")
+
+    item = page.locator("[data-testid=follow-up]")
+    expect(item).to_have_count(1)  # arrived live, without a reload
+    expect(item).to_contain_text("李建华 159****7742")
+    expect(item.locator("[data-testid=follow-up-score]")).to_have_text("1 分")
+    expect(item.locator("[data-testid=follow-up-comment]")).to_contain_text("等了半小时才有人回")
+    expect(page.locator("#follow-up-count")).to_have_text("1")
+    follow_up_id = item.get_attribute("data-follow-up-id")
+    item.locator("[data-testid=follow-up-open]").click()
+    expect(page.locator("#ticket-customer")).to_contain_text("李建华")
+    expect(page.locator("#ticket-status")).to_have_text("已交还机器人")
+    page.click(f"#follow-up-{follow_up_id}-done")
+    expect(page.locator("#follow-up-message")).to_have_text("请先写下回访结果")
+    page.fill(f"#follow-up-{follow_up_id}-outcome", "已电话致歉，顾客接受")
+    page.click(f"#follow-up-{follow_up_id}-done")
+
+    expect(page.locator("#follow-up-message")).to_contain_text("已标记回访")
+    expect(item).to_have_count(0)
+    expect(page.locator("#follow-up-count")).to_have_text("0")
+    with product.session() as session:
+        done = session.get(FollowUp, int(follow_up_id))
+        assert done.status is FollowUpStatus.DONE and done.outcome == "已电话致歉，顾客接受"
 
 
 def test_script_in_a_customer_message_is_shown_as_text_and_never_runs(shop, new_page):

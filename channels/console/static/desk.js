@@ -25,7 +25,8 @@
 //                 #callback-phone (tel: link), #log-call, #undeliverable-list
 //   follow-ups:   #follow-ups, #follow-up-count, #follow-up-message,
 //                 [data-testid=follow-up][data-follow-up-id=ID] (data-score),
-//                 inside: [data-testid=follow-up-comment], #follow-up-ID-outcome,
+//                 inside: [data-testid=follow-up-comment], [data-testid=follow-up-open]
+//                 (opens the handoff it scored), #follow-up-ID-outcome,
 //                 #follow-up-ID-done ("标记已回访")
 "use strict";
 
@@ -250,6 +251,11 @@
       el("div", { class: f.comment ? "comment" : "comment muted", "data-testid": "follow-up-comment",
         text: f.comment ? `“${f.comment}”` : "没有留言" }),
       el("div", { class: "muted", text: [f.subject_label, where, time(f.answered_at || f.created_at)].filter((x) => x).join(" · ") }));
+      if (f.ticket_id) {
+        const view = el("button", { type: "button", class: "secondary", "data-testid": "follow-up-open", text: "查看那次会话" });
+        view.addEventListener("click", () => openTicket(f.ticket_id));
+        item.append(view);
+      }
       if (canReply) {
         const input = el("input", {
           id: `follow-up-${f.id}-outcome`, "data-testid": "follow-up-outcome", "data-follow-up-input": f.id,
