@@ -142,11 +142,3 @@ SURVEY_SUBJECT = {"handoff": "人工服务", "case": "售后单"}
 FOLLOW_UP_NOT_FOUND = "没有这条回访"
 FOLLOW_UP_ALREADY_DONE = "这条回访已由 {agent} 在 {at} 标记完成"
 OUTCOME_LENGTH = "回访结果需要 1 到 {limit} 个字"
-
-
-# Follow-ups (待回访) after a low satisfaction score.
-FOLLOW_UP_REASON = {"low_satisfaction": "满意度低"}
-SURVEY_SUBJECT = {"handoff": "人工服务", "case": "售后单"}
-FOLLOW_UP_NOT_FOUND = "没有这条回访"
-FOLLOW_UP_ALREADY_DONE = "这条回访已由 {agent} 在 {at} 标记完成"
-OUTCOME_LENGTH = "回访结果需要 1 到 {limit} 个字"
