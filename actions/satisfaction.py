@@ -31,7 +31,7 @@ from bot.satisfaction import (
 )
 from bot.satisfaction import ask_about_case as ask_case
 from bot.satisfaction.scores import parse_score
-from bot.satisfaction.texts import CASE_QUESTION
+from bot.satisfaction.texts import CASE_QUESTION, SCORE_BUTTONS
 from channels.console.rasa_api import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
@@ -90,7 +90,8 @@ class ChatApi(Protocol):
     async def state(self, conversation_id: str) -> dict[str, Any]: ...
 
     async def send_bot_message(self, conversation_id: str, text: str,
-                               metadata: dict[str, Any], output_channel: str = ...) -> None: ...
+                               metadata: dict[str, Any], output_channel: str = ...,
+                               data: dict[str, Any] | None = None) -> None: ...
 
 
 def _chat_of_case_customer(case_id: int) -> tuple[str, str] | None:
@@ -138,7 +139,8 @@ async def ask_about_case(case_id: int, rasa: ChatApi | None = None) -> int | Non
     survey_id, text = asked
     try:
         await rasa.send_bot_message(conversation_id, text, {SURVEY_KEY: survey_id},
-                                    output_channel=channel)
+                                    output_channel=channel,
+                                    data={"buttons": [dict(b) for b in SCORE_BUTTONS]})
     except RasaUnavailable as error:
         logger.warning("survey %s for case %s not sent: %s", survey_id, case_id, error)
         await asyncio.to_thread(_withdraw, survey_id)

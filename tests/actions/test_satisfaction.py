@@ -162,15 +162,18 @@ class FakeChat:
         self._state = state or {"paused": False, "active_loop": {}}
         self.failing = failing
         self.sent: list[tuple[str, str, dict[str, Any], str]] = []
+        self.data: list[dict[str, Any] | None] = []
 
     async def state(self, conversation_id: str) -> dict[str, Any]:
         return self._state
 
     async def send_bot_message(self, conversation_id: str, text: str, metadata: dict[str, Any],
-                               output_channel: str = "latest") -> None:
+                               output_channel: str = "latest",
+                               data: dict[str, Any] | None = None) -> None:
         if self.failing:
             raise RasaUnavailable("down")
         self.sent.append((conversation_id, text, metadata, output_channel))
+        self.data.append(data)
 
 
 def _case(app_db, *, decide: str | None = "reject") -> tuple[int, str]:
@@ -198,6 +201,7 @@ async def test_a_decided_case_is_scored_in_the_customers_chat_once(app_db, clock
     assert (conversation, channel, metadata) == ("demo-1", "rest",
                                                  {"satisfaction_survey": survey_id})
     assert ref in text and "1-5" in text
+    assert [b["payload"] for b in chat.data[0]["buttons"]] == ["1", "2", "3", "4", "5"]
     [survey] = _surveys()
     assert (survey.case_id, survey.subject.value, survey.conversation_id) == (
         case_id, "case", "demo-1")

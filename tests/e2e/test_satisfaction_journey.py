@@ -148,7 +148,10 @@ def test_a_customer_whose_case_was_decided_is_asked_about_it_once(product):
 
     assert "已拒绝" in decided
     _wait_for_text(product, sender, "1-5分")
-    assert any(ref in text and "打个分" in text for text in _bot_texts(product, sender))
+    [question] = [e for e in product.api(f"/conversations/{sender}/tracker")["events"]
+                  if e["event"] == "bot" and "打个分" in (e.get("text") or "")]
+    assert ref in question["text"]
+    assert [b["payload"] for b in question["data"]["buttons"]] == ["1", "2", "3", "4", "5"]
 
     thanks = "\n".join(product.say(sender, "4"))
     assert "谢谢您的评价" in thanks
