@@ -53,7 +53,8 @@ def _search(page: Page, text: str) -> None:
 def test_a_lead_marks_a_misunderstood_message_and_exports_it(product, new_page, tmp_path):
     page = new_page()
     _sign_in(page, product, "lead1", "demo-lead-pass")
-    page.goto(f"{product.rasa_url}/console/review")
+    page.click("#console-nav >> text=会话审阅")  # leads find the review from the desk
+    page.wait_for_url(f"{product.rasa_url}/console/review")
     expect(page.locator("#me-name")).to_have_text("客服主管老陈")
 
     _search(page, "草莓")
@@ -91,6 +92,8 @@ def test_a_lead_marks_a_misunderstood_message_and_exports_it(product, new_page, 
 def test_an_agent_is_told_the_page_is_not_theirs(product, new_page):
     page = new_page()
     _sign_in(page, product, "agent1", "demo-agent-pass")
+    expect(page.locator("#me-name")).to_have_text("客服小李")
+    expect(page.locator("#console-nav")).to_be_hidden()  # no links to pages not theirs
     page.goto(f"{product.rasa_url}/console/review")
     expect(page.locator("#forbidden")).to_be_visible()
     expect(page.locator("#review")).to_be_hidden()

@@ -703,6 +703,10 @@
     state.csrf = state.me.csrf_token;
     $("me-name").textContent = state.me.display_name;
     $("me-role").textContent = { agent: "客服", lead: "客服主管", leader: "团长", admin: "管理员" }[state.me.role] || state.me.role;
+    for (const link of document.querySelectorAll("#console-nav [data-permission]")) {
+      link.hidden = !state.me.permissions.includes(link.dataset.permission);
+    }
+    $("console-nav").hidden = !document.querySelector("#console-nav [data-permission]:not([hidden])");
     if (!state.me.permissions.includes("view_queue")) {
       $("forbidden").hidden = false;
       return;
