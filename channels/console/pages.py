@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {
+    "dom.js": "text/javascript; charset=utf-8",
     "desk.js": "text/javascript; charset=utf-8",
     "login.js": "text/javascript; charset=utf-8",
     "desk.css": "text/css; charset=utf-8",

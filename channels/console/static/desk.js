@@ -49,33 +49,9 @@
   };
 
   const $ = (id) => document.getElementById(id);
+  const { el, clear, time } = window.ConsoleDom;
 
   // ---- helpers ------------------------------------------------------------------
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = value;
-      else node.setAttribute(key, value === true ? "" : String(value));
-    }
-    for (const child of children) {
-      if (child !== null && child !== undefined && child !== false) node.append(child);
-    }
-    return node;
-  }
-
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
-
-  function time(iso) {
-    if (!iso) return "";
-    return new Date(iso).toLocaleString("zh-CN", {
-      hour12: false, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
-    });
-  }
 
   function uuid4() {
     const bytes = new Uint8Array(16);

@@ -13,25 +13,8 @@
 (function () {
   const API = "/console/api";
   const $ = (id) => document.getElementById(id);
+  const { el, clear } = window.ConsoleDom;
   const state = { csrf: null, period: null, supplierId: null, loads: 0 };
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = value;
-      else node.setAttribute(key, value === true ? "" : String(value));
-    }
-    for (const child of children) {
-      if (child !== null && child !== undefined && child !== false) node.append(child);
-    }
-    return node;
-  }
-
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
 
   async function getJson(path) {
     const response = await fetch(path, { credentials: "same-origin" });

@@ -30,32 +30,8 @@
   const MARKERS = { paused: "机器人暂停（人工处理中）", resumed: "机器人恢复", restarted: "对话重新开始" };
   const state = { csrf: null, cursor: null, recordId: null, view: null, options: null };
   const $ = (id) => document.getElementById(id);
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = value;
-      else node.setAttribute(key, value === true ? "" : String(value));
-    }
-    for (const child of children) {
-      if (child !== null && child !== undefined && child !== false) node.append(child);
-    }
-    return node;
-  }
-
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
-
-  function time(iso) {
-    if (!iso) return "";
-    return new Date(iso).toLocaleString("zh-CN", {
-      hour12: false, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
-      second: "2-digit",
-    });
-  }
+  const { el, clear } = window.ConsoleDom;
+  const time = (iso) => window.ConsoleDom.time(iso, true);
 
   function intentName(intent) {
     return intent ? `${INTENT_NAMES[intent] || intent}` : "—";
