@@ -16,9 +16,8 @@ from bot.satisfaction.surveys import (
     LOW_SCORE,
     SCORE_WINDOW,
     SURVEY_KEY,
+    Answered,
     Asked,
-    Commented,
-    Scored,
     ask_about_case,
     ask_about_handoff,
     case_concluded,
@@ -31,7 +30,7 @@ from bot.satisfaction.surveys import (
 )
 
 __all__ = [
-    "COMMENT_KEY", "LOW_SCORE", "SCORE_WINDOW", "SURVEY_KEY", "Asked", "Commented", "Scored",
+    "COMMENT_KEY", "LOW_SCORE", "SCORE_WINDOW", "SURVEY_KEY", "Answered", "Asked",
     "ask_about_case", "ask_about_handoff", "case_concluded", "customer_chat", "is_new_request",
     "is_no_comment", "latest_survey", "open_survey", "record_comment", "record_score", "withdraw",
 ]

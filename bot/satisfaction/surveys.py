@@ -65,22 +65,8 @@ class Asked:
 
 
 @dataclass(frozen=True)
-class Scored:
-    """A score kept (or, with ``already``, one given before and left as it was)."""
-
-    survey_id: int
-    score: int
-    follow_up_id: int | None
-    already: bool = False
-
-    @property
-    def low(self) -> bool:
-        return self.score <= LOW_SCORE
-
-
-@dataclass(frozen=True)
-class Commented:
-    """A comment kept on the survey (``already``: it had one, which stays)."""
+class Answered:
+    """A score or comment kept on a survey (``already``: the survey had one, which stays)."""
 
     survey_id: int
     score: int
@@ -251,11 +237,11 @@ def _open_follow_up(session: Session, survey: SatisfactionSurvey, now: datetime)
 
 
 def record_score(session: Session, conversation_id: str, score: int,
-                 now: datetime) -> Scored | None:
+                 now: datetime) -> Answered | None:
     """Keeps ``score`` (1–5) as the answer to the conversation's newest survey.
 
     A score of ``LOW_SCORE`` or less opens a follow-up. Answering again changes nothing
-    (``Scored.already``, with the first score).
+    (``Answered.already``, with the first score).
 
     Returns:
         ``None`` when there is no survey, or its question is older than ``SCORE_WINDOW``.
@@ -278,20 +264,20 @@ def record_score(session: Session, conversation_id: str, score: int,
     ).rowcount
     session.refresh(survey)
     if not answered:
-        return Scored(survey.id, survey.score, _follow_up_of(session, survey.id), already=True)
+        return Answered(survey.id, survey.score, _follow_up_of(session, survey.id), already=True)
     audit.record(session, _actor(conversation_id), "satisfaction.scored", "satisfaction_survey",
                  survey.id, score=score, subject=survey.subject.value,
                  ticket_id=survey.ticket_id, case_id=survey.case_id)
     follow_up = _open_follow_up(session, survey, now) if score <= LOW_SCORE else None
-    return Scored(survey.id, score, follow_up)
+    return Answered(survey.id, score, follow_up)
 
 
 def record_comment(session: Session, conversation_id: str, text: str,
-                   now: datetime) -> Commented | None:
+                   now: datetime) -> Answered | None:
     """Keeps ``text`` (cut to ``MAX_COMMENT`` characters) as the comment on the score the
     conversation gave last; the survey's follow-up, if any, shows it to agents.
 
-    One comment per survey: a later one changes nothing (``Commented.already``).
+    One comment per survey: a later one changes nothing (``Answered.already``).
 
     Returns:
         ``None`` for blank text, no scored survey, or a score older than
@@ -311,7 +297,7 @@ def record_comment(session: Session, conversation_id: str, text: str,
     session.refresh(survey)
     follow_up = _follow_up_of(session, survey.id)
     if not kept:
-        return Commented(survey.id, survey.score, follow_up, already=True)
+        return Answered(survey.id, survey.score, follow_up, already=True)
     audit.record(session, _actor(conversation_id), "satisfaction.commented",
                  "satisfaction_survey", survey.id, length=len(comment), follow_up_id=follow_up)
-    return Commented(survey.id, survey.score, follow_up)
+    return Answered(survey.id, survey.score, follow_up)
