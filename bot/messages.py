@@ -5,7 +5,10 @@ how an order line is labelled, resolution names) live here, in one place.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from bot.enums import CaseState, Disposition, OrderStage, Reason, Resolution
+from bot.settings import get_settings
 
 STAGE = {
     OrderStage.PAID: "已下单，等待仓库备货",
@@ -49,6 +52,12 @@ EVENT_KIND = {
     "resolution": "处理方式已更改",
     "to_platform": "转平台审核",
     "disposition": "团长已处理退回的商品",
+    "warehouse_check": "仓库已验收退回的商品",
+    "refund_manual": "退款需要工作人员人工办理，办好后通知您",
+    "refund_wechat": "已退回微信零钱（预计1-3天到账）",
+    "refund_balance": "已退到账户余额",
+    "refund_coupon": "已按等额优惠券退还",
+    "refund_offline": "工作人员已人工退款",
 }
 
 
@@ -61,11 +70,59 @@ def numbered(options: list[str]) -> str:
     """Numbered lines a customer can answer with a digit."""
     return "\n".join(f"{i}. {text}" for i, text in enumerate(options, start=1))
 
-REFUND_ROUTE = {
-    Resolution.REFUND_ORIGINAL: "原路退回您的微信",
-    Resolution.REFUND_BALANCE: "退到您的账户余额",
-    Resolution.COUPON: "以等额优惠券发给您",
+# --- refunds --------------------------------------------------------------------------
+# What a customer hears about their money says only what has really happened
+# (bot.refunds): a store-balance or coupon refund is paid the moment it is approved; an
+# original-payment refund is "on its way back to WeChat" only while WeChat Pay really has
+# it, and "paid" only after WeChat Pay said so.
+REFUND_DONE = {
+    Resolution.REFUND_ORIGINAL: "已退回微信零钱，预计1-3天到账",
+    Resolution.REFUND_BALANCE: "已退到您的账户余额",
+    Resolution.COUPON: "已按等额优惠券发到您的账户（说「我的优惠券」可以查看）",
 }
+REFUND_TO_WECHAT = "正在原路退回您的微信，微信支付确认退款后会马上通知您"
+REFUND_BY_HAND = "需要工作人员人工原路退回您的微信，办好后会通知您"
+
+
+class _RefundRoute(Mapping):
+    """What happens to a refund just approved, by resolution: balance and coupon refunds
+    are paid at once; an original-payment refund goes to WeChat Pay when it is configured,
+    otherwise to an agent who pays it by hand (``bot.refunds.ledger.start_payout``)."""
+
+    def __getitem__(self, resolution: Resolution) -> str:
+        resolution = Resolution(resolution)
+        if resolution is Resolution.REFUND_ORIGINAL:
+            return REFUND_TO_WECHAT if get_settings().wechat_pay is not None else REFUND_BY_HAND
+        return REFUND_DONE[resolution]
+
+    def __iter__(self) -> Iterator[Resolution]:
+        return iter(REFUND_DONE)
+
+    def __len__(self) -> int:
+        return len(REFUND_DONE)
+
+
+REFUND_ROUTE: Mapping[Resolution, str] = _RefundRoute()
+
+# Told later, when the payout job or an agent finished what the approval started.
+REFUND_NOTICE = {
+    "succeeded": "您的售后单 {ref} 的退款 {amount} " + REFUND_DONE[Resolution.REFUND_ORIGINAL] + "～",
+    "manual": ("您的售后单 {ref} 的退款 {amount} 暂时没能自动退回微信，已转给工作人员人工办理，"
+               "办好后会通知您，给您添麻烦了🙏"),
+    "offline": "您的售后单 {ref} 的退款 {amount} 已由工作人员人工退给您，请留意查收～",
+}
+
+# "我的优惠券": the customer's usable coupons and store balance.
+COUPONS_HEAD = "您有 {count} 张可用的无门槛优惠券："
+COUPON_LINE = "· {amount}（{code}），{expires} 前有效{source}"
+COUPON_SOURCE = {
+    "compensation": "，售后单 {ref} 的补偿",
+    "refund": "，售后单 {ref} 的退款",
+    "goodwill": "",
+}
+NO_COUPONS = "您目前没有可用的优惠券。"
+BALANCE_LINE = "账户余额：{amount}，下单时可以直接抵扣。"
+COUPONS_HINT = "下单时在优惠券里选择就能直接抵扣～"
 
 NEXT_STEP = {
     CaseState.SUBMITTED: "平台同事会在{due}前审核，有结果马上通知您。",
@@ -83,6 +140,8 @@ VOICE_NOT_RECOGNISED = "这段语音我没听清😅 麻烦打字告诉我，好
 BIND_FIRST = ("收到照片啦，不过您还没有绑定下单账号😥 请先发送下单手机号和最近一次取货码后4位，"
               "例如：13812345678 1234，绑定后再把照片发给我～")
 PHOTO_NOT_IMAGE = "这个文件我没能当成图片打开😥 麻烦重新拍一张发给我，jpg或png都可以。"
+# A real picture too small or one flat colour (bot.evidence.PhotoUnclear): never blames.
+PHOTO_UNCLEAR = "这张照片有点小或者看不太清😅 麻烦对着商品有问题的地方，再拍一张清楚的发给我～"
 PHOTO_DOWNLOAD_FAILED = "图片没有收到，可能是网络问题，麻烦再发一次～"
 PHOTO_TOO_LARGE = "图片太大了（超过{limit_mb}MB），麻烦截个图或压缩一下再发～"
 TECHNICAL_PROBLEM = "抱歉，系统开小差了😥 请稍后再发一次；着急的话可以说「转人工」。"
@@ -103,8 +162,8 @@ DESK_QUICK_REPLIES = (
     "已经为您加急处理，有结果第一时间通知您。",
     "请问还有其他可以帮您的吗？",
 )
-DESK_APPROVED_REFUND = "您的售后单 {ref} 已同意退款 {amount}，将{route}，到账后会通知您～"
-DESK_APPROVED_PARTIAL = "您的售后单 {ref} 已同意部分退款 {amount}，将{route}，到账后会通知您～"
+DESK_APPROVED_REFUND = "您的售后单 {ref} 已同意退款 {amount}，{route}～"
+DESK_APPROVED_PARTIAL = "您的售后单 {ref} 已同意部分退款 {amount}，{route}～"
 DESK_APPROVED_EXCHANGE = "您的售后单 {ref} 已同意，下次送货时为您换新～"
 DESK_APPROVED = "您的售后单 {ref} 已同意～"
 DESK_REJECTED = "很抱歉，您的售后单 {ref} 未通过：{reason}。如有疑问可以随时告诉我。"

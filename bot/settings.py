@@ -38,6 +38,22 @@ class TelegramSettings:
 
 
 @dataclass(frozen=True)
+class WeChatPaySettings:
+    """WeChat Pay (v2 API) for refunds to the original payment; off unless app id, merchant
+    id and API key are set. Refunds need the merchant's client certificate (``cert_path``,
+    ``key_path``) on the real API; a local fake (``api_base_url`` on loopback) needs none."""
+
+    app_id: str
+    mch_id: str
+    api_key: str = field(repr=False)
+    cert_path: str | None
+    key_path: str | None
+    api_base_url: str
+    sign_type: str = "MD5"
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Runtime configuration; see the README's configuration table."""
 
@@ -61,6 +77,9 @@ class Settings:
     service_timezone: str = "Asia/Shanghai"
     minutes_per_customer: float = 6.0
     public_url: str = "http://127.0.0.1:5005"
+    wechat_pay: "WeChatPaySettings | None" = None
+    refund_max_attempts: int = 5
+    refund_retry_seconds: float = 30.0
 
     @property
     def evidence_dir(self) -> Path:
@@ -96,6 +115,35 @@ def _telegram(env: dict[str, str]) -> TelegramSettings | None:
                             (env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org").rstrip("/"))
 
 
+WECHAT_PAY_API = "https://api.mch.weixin.qq.com"
+SIGN_TYPES = ("MD5", "HMAC-SHA256")
+
+
+def _wechat_pay(env: dict[str, str]) -> WeChatPaySettings | None:
+    """WeChat Pay when app id, merchant id and API key are set.
+
+    Raises:
+        ValueError: a half-done configuration: only a certificate or only its key, an
+            unknown sign type, or the real (HTTPS) API without a client certificate.
+    """
+    app_id, mch_id, key = (env.get(k) for k in ("WECHAT_PAY_APP_ID", "WECHAT_PAY_MCH_ID",
+                                                "WECHAT_PAY_API_KEY"))
+    if not (app_id and mch_id and key):
+        return None
+    cert, cert_key = env.get("WECHAT_PAY_CERT") or None, env.get("WECHAT_PAY_KEY") or None
+    base = (env.get("WECHAT_PAY_API_BASE_URL") or WECHAT_PAY_API).rstrip("/")
+    sign_type = (env.get("WECHAT_PAY_SIGN_TYPE") or "MD5").upper()
+    if sign_type not in SIGN_TYPES:
+        raise ValueError(f"WECHAT_PAY_SIGN_TYPE must be one of {', '.join(SIGN_TYPES)}")
+    if bool(cert) != bool(cert_key):
+        raise ValueError("WECHAT_PAY_CERT and WECHAT_PAY_KEY go together")
+    if base.startswith("https://") and not cert:
+        raise ValueError("WeChat Pay refunds need the merchant certificate: "
+                         "set WECHAT_PAY_CERT and WECHAT_PAY_KEY")
+    return WeChatPaySettings(app_id, mch_id, key, cert, cert_key, base, sign_type,
+                             float(env.get("WECHAT_PAY_TIMEOUT", "10")))
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Builds settings from an environment mapping (``os.environ`` by default)."""
     env = dict(os.environ if env is None else env)
@@ -126,6 +174,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         minutes_per_customer=float(env.get("HANDOFF_MINUTES_PER_CUSTOMER", "6")),
         public_url=(env.get("PUBLIC_URL") or env.get("RASA_URL")
                     or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+        wechat_pay=_wechat_pay(env),
+        refund_max_attempts=max(1, int(env.get("REFUND_MAX_ATTEMPTS", "5"))),
+        refund_retry_seconds=float(env.get("REFUND_RETRY_SECONDS", "30")),
     )
 
 

@@ -1,7 +1,6 @@
 """Assessing a claim against the policy and opening its case, exactly once."""
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -11,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.cases.errors import CaseError, LineNotFound, QuantityInvalid
+from bot.cases.errors import CaseError, InvalidTransition, LineNotFound, QuantityInvalid
 from bot.cases.states import add_event, transition
 from bot.cases.views import CaseView, case_view, cases_query
 from bot.db import Coupon, Evidence, Product, Refund, ReturnCase, SupplierIncident
@@ -21,6 +20,7 @@ from bot.orders import LineView, customer_line
 from bot.policy import ClaimFacts, Decision, Policy, evaluate
 from bot.suppliers.alerts import note_incident
 
+# The default policy's coupon_valid_days (bot/policy/after_sales.yml decides).
 COUPON_VALID_DAYS = 30
 
 
@@ -141,47 +141,50 @@ def _attribute_to_supplier(session: Session, case: ReturnCase, product_id: int,
 
 def issue_case_coupon(session: Session, case: ReturnCase, *, amount: Decimal, kind: str,
                       actor: str, at: datetime) -> Coupon:
-    """Gives the case's customer a no-threshold coupon valid for ``COUPON_VALID_DAYS`` days.
+    """Gives the case's customer a no-threshold coupon valid for the policy's
+    ``coupon_valid_days`` (``COUPON_VALID_DAYS`` by default).
 
     Audited as ``coupon.issued``; the caller records any timeline entry.
+
+    Raises:
+        CouponAlreadyIssued: a second compensation coupon for the case.
     """
-    coupon = Coupon(
-        code=f"CP{secrets.token_hex(5).upper()}", customer_id=case.customer_id,
-        case_id=case.id, amount=amount, kind=kind,
-        expires_at=at + timedelta(days=COUPON_VALID_DAYS),
-    )
-    session.add(coupon)
-    session.flush()
-    audit.record(session, actor, "coupon.issued", "coupon", coupon.id, ref=case.ref,
-                 amount=str(coupon.amount))
-    return coupon
+    from bot.refunds import coupons
+
+    return coupons.issue(session, customer_id=case.customer_id, case=case, amount=amount,
+                         kind=kind, actor=actor, at=at)
 
 
 def request_refund(session: Session, case: ReturnCase, *, actor: str, at: datetime) -> Refund:
-    """Records the case's refund as pending and moves the approved case to REFUND_PENDING.
+    """Records the case's refund in the ledger, moves the approved case to REFUND_PENDING
+    and pays the refund where that can be done at once (``bot.refunds.ledger``): store
+    balance and coupon refunds succeed (the case becomes REFUNDED), an original-payment
+    refund waits for WeChat Pay or, without it, for an agent's manual payout.
 
     Raises:
         InvalidTransition: the case is not approved.
+        RefundError: the ledger refuses it (e.g. more than was paid for the line).
     """
-    refund = Refund(case_id=case.id, amount=case.refund_amount, method=case.resolution)
-    session.add(refund)
-    session.flush()
-    audit.record(session, actor, "refund.requested", "refund", refund.id, ref=case.ref,
-                 amount=str(refund.amount), method=refund.method.value)
+    from bot.refunds import ledger
+
+    if case.state is not CaseState.APPROVED:
+        raise InvalidTransition(case.state, CaseState.REFUND_PENDING)
+    refund = ledger.create_refund(session, case, amount=case.refund_amount,
+                                  destination=case.resolution, actor=actor, at=at)
     transition(session, case, CaseState.REFUND_PENDING, actor=actor, at=at,
                note=f"refund {case.refund_amount}")
+    ledger.start_payout(session, refund, actor=actor, at=at)
     return refund
 
 
 def settle_approved(session: Session, case: ReturnCase, *, actor: str, at: datetime) -> None:
-    """Records what a just-approved case owes: its compensation coupon (once), and the
-    refund unless the customer gets an exchange or nothing is owed."""
-    if case.compensation > 0 and not session.scalar(
-        select(func.count(Coupon.id)).where(Coupon.case_id == case.id,
-                                           Coupon.kind == "compensation",
-                                           Coupon.state != "revoked")
-    ):
-        issue_case_coupon(session, case, amount=case.compensation, kind="compensation",
+    """Records what a just-approved case owes: its compensation coupon (once: never a
+    second one for the case), and the refund unless the customer gets an exchange or
+    nothing is owed."""
+    from bot.refunds import coupons
+
+    if case.compensation > 0 and not coupons.has_compensation(session, case.id):
+        issue_case_coupon(session, case, amount=case.compensation, kind=coupons.COMPENSATION,
                           actor=actor, at=at)
     if case.resolution is not Resolution.EXCHANGE and case.refund_amount > 0:
         request_refund(session, case, actor=actor, at=at)

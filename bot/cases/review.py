@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import audit
 from bot.cases.errors import (
     AmountInvalid,
     CaseNotFound,
@@ -117,16 +116,11 @@ def _amount(amount: object, limit: Decimal) -> Decimal:
 
 def refundable(session: Session, case: ReturnCase) -> Decimal:
     """The most ``case`` may refund: what was paid for its order line, less the refunds
-    other cases on the same line already have (pending or paid)."""
-    line = case.order_line
-    paid = (line.unit_price * line.quantity).quantize(_CENT, rounding=ROUND_HALF_UP)
-    others = session.scalar(
-        select(func.coalesce(func.sum(Refund.amount), 0))
-        .join(ReturnCase, ReturnCase.id == Refund.case_id)
-        .where(ReturnCase.order_line_id == case.order_line_id, ReturnCase.id != case.id,
-               Refund.state != _REFUND_CANCELLED)
-    )
-    return max(paid - Decimal(str(others)).quantize(_CENT), Decimal(0))
+    already claimed on it (pending or paid, any case). The ledger enforces the same cap
+    in the database when the refund is recorded (``bot.refunds.ledger``)."""
+    from bot.refunds import ledger
+
+    return ledger.remaining(session, case.order_line)
 
 
 def approve(
@@ -287,9 +281,10 @@ def change_resolution(
 ) -> CaseView:
     """Changes what the customer gets back, as long as no refund has been paid.
 
-    Before a decision only the case changes. After approval the pending refund follows:
-    its method changes with the resolution; an approved exchange that becomes a refund
-    gets its refund requested (REFUND_PENDING). A requested refund cannot become an
+    Before a decision only the case changes. After approval the unpaid refund follows:
+    its destination changes with the resolution and it is paid there when that can be
+    done at once (store balance, coupon: the case becomes REFUNDED); an approved exchange
+    that becomes a refund gets its refund requested (REFUND_PENDING). A requested refund cannot become an
     exchange: the state machine has no way back from REFUND_PENDING. The same resolution
     again changes nothing and records nothing.
 
@@ -307,7 +302,8 @@ def change_resolution(
         ValueError: ``resolution`` is not a resolution.
         CaseNotFound: no such case.
         CaseNotOpen: the case is refunded, rejected, closed or cancelled.
-        RefundAlreadyPaid: the refund is no longer pending.
+        RefundAlreadyPaid: the refund is paid or was sent to WeChat Pay (it may be on
+            its way).
         InvalidTransition: an exchange asked for while a refund is pending
             (REFUND_PENDING cannot go back to APPROVED).
         AmountInvalid: a refund newly requested would exceed what the line's paid
@@ -317,10 +313,12 @@ def change_resolution(
     case = _case(session, case_id)
     if case.state not in OPEN:
         raise CaseNotOpen(case.state)
+    from bot.refunds import ledger
+
     refunds = session.scalars(
         select(Refund).where(Refund.case_id == case.id, Refund.state != _REFUND_CANCELLED)
     ).all()
-    if any(refund.state != "pending" for refund in refunds):
+    if any(refund.state not in ledger.CHANGEABLE or refund.attempts for refund in refunds):
         raise RefundAlreadyPaid(case.ref)
     if target is case.resolution:
         return case_view(case)
@@ -338,10 +336,8 @@ def change_resolution(
     add_event(session, case, actor=actor, kind="resolution", at=now,
               note=f"{source.value if source else '-'} -> {target.value}")
     for refund in refunds:
-        audit.record(session, actor, "refund.changed", "refund", refund.id, ref=case.ref,
-                     amount=str(refund.amount), method=target.value,
-                     previous_method=refund.method.value)
-        refund.method = target
+        # Balance and coupon refunds are paid at once; the case may become REFUNDED.
+        ledger.change_destination(session, refund, target, actor=actor, at=now)
     if needs_refund:
         request_refund(session, case, actor=actor, at=now)
     session.flush()

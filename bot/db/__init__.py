@@ -3,9 +3,7 @@ from bot.db.base import Base
 from bot.db.cases import (
     AuditEntry,
     CaseEvent,
-    Coupon,
     Evidence,
-    Refund,
     ReturnCase,
     SupplierIncident,
 )
@@ -19,6 +17,15 @@ from bot.db.leaders import (
     TaskDecision,
 )
 from bot.db.messaging import InboundKey, OutboundMessage
+from bot.db.refunds import (
+    BalanceEntry,
+    Coupon,
+    CustomerBalance,
+    OrderLineRefundTotal,
+    Refund,
+    RefundAttempt,
+    RefundState,
+)
 from bot.db.review import (
     AnnotationKind,
     ConversationIntent,
@@ -47,4 +54,5 @@ __all__ = [
     "LeaderForward", "LeaderIdentity", "LeaderTask", "TaskDecision", "AnnotationKind",
     "ConversationIntent", "ConversationRecord", "IndexCursor", "ReviewAnnotation",
     "FollowUp", "FollowUpStatus", "SatisfactionSurvey", "SurveySubject",
+    "BalanceEntry", "CustomerBalance", "OrderLineRefundTotal", "RefundAttempt", "RefundState",
 ]

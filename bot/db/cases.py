@@ -1,5 +1,5 @@
-"""After-sales: return cases and their timeline, evidence, refunds, coupons,
-supplier incidents and the audit log."""
+"""After-sales: return cases and their timeline, evidence, supplier incidents and the
+audit log (refunds and coupons: ``bot.db.refunds``)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -105,35 +105,6 @@ class Evidence(Base):
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
 
     case: Mapped[ReturnCase | None] = relationship(ReturnCase, back_populates="evidence")
-
-
-class Refund(Base):
-    __tablename__ = "refunds"
-
-    id: Mapped[int] = Column(Integer, primary_key=True)
-    case_id: Mapped[int] = Column(ForeignKey("return_cases.id"), nullable=False, index=True)
-    amount: Mapped[Decimal] = Column(Numeric(10, 2), nullable=False)
-    method: Mapped[Resolution] = Column(str_enum(Resolution, "refund_method"), nullable=False)
-    state: Mapped[str] = Column(String(20), nullable=False, default="pending")
-    external_ref: Mapped[str | None] = Column(String(64))
-    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
-    paid_at: Mapped[datetime | None] = Column(UTCDateTime)
-
-
-class Coupon(Base):
-    """A no-threshold coupon, e.g. compensation for a quality problem."""
-
-    __tablename__ = "coupons"
-
-    id: Mapped[int] = Column(Integer, primary_key=True)
-    code: Mapped[str] = Column(String(30), unique=True, nullable=False)
-    customer_id: Mapped[int] = Column(ForeignKey("customers.id"), nullable=False, index=True)
-    case_id: Mapped[int | None] = Column(ForeignKey("return_cases.id"), index=True)
-    amount: Mapped[Decimal] = Column(Numeric(10, 2), nullable=False)
-    kind: Mapped[str] = Column(String(20), nullable=False)
-    state: Mapped[str] = Column(String(20), nullable=False, default="issued")
-    expires_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
-    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class SupplierIncident(Base):

@@ -105,6 +105,8 @@ class Policy:
     no_goods_reasons: frozenset[Reason]
     categories: Mapping[Category, CategoryRules]
     texts: Texts
+    # Days a coupon (compensation, goodwill, a refund paid as a coupon) stays usable.
+    coupon_valid_days: int = 30
 
     def leader_review_hours_for(self, category: Category) -> int:
         """Hours a leader has for the first check of a case about ``category`` goods.
@@ -242,6 +244,7 @@ def _build(data: Any) -> Policy:
         no_goods_reasons=frozenset(root.names("no_goods_reasons", Reason)),
         categories=MappingProxyType({c: _category(groups.section(key)) for c, key in groups.keyed(Category)}),
         texts=_texts(root.section("texts")),
+        coupon_valid_days=money.count("coupon_valid_days"),
     )
     for section in (root, money, risk, levels, alert):
         section.done()

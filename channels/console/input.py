@@ -23,6 +23,8 @@ from channels.console.leader_tasks import LeaderTaskWatcher
 from channels.console.metrics_api import add_metrics_routes
 from channels.console.pages import add_page_routes
 from channels.console.rasa_api import RasaClient
+from channels.console.refunds_api import add_refund_routes
+from channels.console.refunds_job import RefundJob
 from channels.console.review_api import add_review_routes
 from channels.console.review_index import ReviewIndexJob
 from channels.console.stream import EventStream, StreamTiming
@@ -39,8 +41,9 @@ class ConsoleInput(InputChannel):
 
     While the server runs, an ``UnclaimedWatcher`` makes sure a customer nobody claims in
     time hears from the bot again, and a ``LeaderTaskWatcher`` brings first checks to the
-    group leaders' chats, and a ``ReviewIndexJob`` keeps the leads' review index fresh (the
-    staff side's background work lives with the desk).
+    group leaders' chats, and a ``ReviewIndexJob`` keeps the leads' review index fresh, and a
+    ``RefundJob`` pays refunds through WeChat Pay and tells customers (the staff side's
+    background work lives with the desk).
 
     Args:
         secret: Signs session cookies and CSRF tokens (``CONSOLE_SECRET``).
@@ -61,6 +64,7 @@ class ConsoleInput(InputChannel):
         self.review_index = ReviewIndexJob()
         self.links = EvidenceLinks(secret, get_settings().public_url, PREFIX)
         self.leader_tasks = LeaderTaskWatcher(rasa, clock, _policy, links=self.links)
+        self.refunds = RefundJob(rasa, clock)
 
     @classmethod
     def name(cls) -> str:
@@ -86,6 +90,7 @@ class ConsoleInput(InputChannel):
         add_api_routes(console, self.guard, self.rasa, self.stream)
         add_metrics_routes(console, self.guard)
         add_review_routes(console, self.guard)
+        add_refund_routes(console, self.guard)
         add_photo_route(console, self.links, self.guard.clock)
 
         @console.listener("after_server_start")
@@ -94,6 +99,7 @@ class ConsoleInput(InputChannel):
             self.unclaimed.start()
             self.review_index.start()
             self.leader_tasks.start()
+            self.refunds.start()
 
         @console.listener("before_server_stop")
         async def stop_background(*_: Any) -> None:
@@ -101,5 +107,6 @@ class ConsoleInput(InputChannel):
             await self.unclaimed.stop()
             await self.review_index.stop()
             await self.leader_tasks.stop()
+            await self.refunds.stop()
 
         return console

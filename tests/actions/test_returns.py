@@ -75,9 +75,10 @@ async def test_cancelling_before_pickup_refunds_in_full_automatically(app_db):
     messages, _ = await run(ActionSubmitReturn(), tracker("demo-3", "2", "inform", slots))
 
     [case] = cases_of("demo-3")
-    assert case.state is CaseState.REFUND_PENDING
+    # A store-balance refund is paid the moment it is approved, and said so.
+    assert case.state is CaseState.REFUNDED
     assert messages[0]["response"] == "utter_case_opened_auto"
-    assert messages[0]["method"] == "退到您的账户余额"
+    assert messages[0]["method"] == "已退到您的账户余额"
 
 
 async def test_submit_without_line_or_reason_answers_politely(app_db):

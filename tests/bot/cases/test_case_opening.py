@@ -55,8 +55,10 @@ def test_clear_quality_claim_is_approved_with_refund_and_coupon(app_db, policy, 
     assert case.resolution is Resolution.REFUND_ORIGINAL
     with app_db.session() as session:
         refund = session.scalars(select(Refund).where(Refund.case_id == case.id)).one()
-        assert (refund.amount, refund.method, refund.state) == (
-            Decimal("29.90"), Resolution.REFUND_ORIGINAL, "pending")
+        # WeChat Pay is not configured (the embedded default): an agent pays it by hand.
+        assert (refund.amount, refund.method, refund.state, refund.manual_reason) == (
+            Decimal("29.90"), Resolution.REFUND_ORIGINAL, "manual", "wechat_pay_not_configured")
+        assert refund.out_refund_no == f"{case.ref}-1" and refund.paid_at is None
         coupon = session.scalars(select(Coupon).where(Coupon.case_id == case.id)).one()
         assert (coupon.amount, coupon.kind, coupon.state, coupon.customer_id) == (
             Decimal("3"), "compensation", "issued", draft.customer_id)
@@ -83,9 +85,11 @@ def test_timeline_says_who_did_what(app_db, policy, now) -> None:
         ("created", CaseState.SUBMITTED, "customer:demo-1"),
         ("state", CaseState.APPROVED, "bot"),
         ("state", CaseState.REFUND_PENDING, "bot"),
+        ("refund_manual", None, "bot"),
     ]
     assert all(e.at == now for e in case.events)
-    assert [e.from_state for e in case.events] == [None, CaseState.SUBMITTED, CaseState.APPROVED]
+    assert [e.from_state for e in case.events] == [
+        None, CaseState.SUBMITTED, CaseState.APPROVED, None]
 
 
 def test_every_change_is_audited(app_db, policy, now) -> None:
@@ -102,6 +106,7 @@ def test_every_change_is_audited(app_db, policy, now) -> None:
         ("customer:demo-1", "case.created", "submitted"),
         ("bot", "case.state", "approved"),
         ("bot", "case.state", "refund_pending"),
+        ("bot", "case.refund_manual", None),
     ]
     assert all(a.detail["ref"] == case.ref for a in entries)
 

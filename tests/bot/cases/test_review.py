@@ -30,6 +30,7 @@ from bot.cases.review import (
 from bot.db import AuditEntry, CaseEvent, Coupon, Refund, ReturnCase
 from bot.db.session import unit_of_work
 from bot.enums import CaseState, Reason, Resolution, Review
+from bot.refunds.balance import balance_of
 from bot.reports import case_report
 from tests.bot.cases.claims import (
     count,
@@ -120,19 +121,21 @@ def test_approving_in_full_pays_like_the_bot_would(app_db, policy, now) -> None:
         view = approve(session, case.id, actor=STAFF, now=later)
     assert (view.state, view.refund_amount, view.review_due_at) == (
         CaseState.REFUND_PENDING, Decimal("29.90"), None)
-    assert [(e.kind, e.from_state, e.to_state, e.actor, e.at) for e in view.events[-2:]] == [
+    assert [(e.kind, e.from_state, e.to_state, e.actor, e.at) for e in view.events[-3:]] == [
         ("state", CaseState.LEADER_REVIEW, CaseState.APPROVED, STAFF, later),
         ("state", CaseState.APPROVED, CaseState.REFUND_PENDING, STAFF, later),
+        ("refund_manual", None, None, STAFF, later),  # no WeChat Pay: paid by hand
     ]
     with app_db.session() as session:
         assert refunds(session, case.id) == [
-            (Decimal("29.90"), Resolution.REFUND_ORIGINAL, "pending")]
+            (Decimal("29.90"), Resolution.REFUND_ORIGINAL, "manual")]
         coupon = session.scalars(select(Coupon).where(Coupon.case_id == case.id)).one()
         assert (coupon.amount, coupon.kind, coupon.state, coupon.customer_id) == (
             Decimal("3"), "compensation", "issued", customer_id(session, "demo-1"))
         assert coupon.expires_at == later + timedelta(days=COUPON_VALID_DAYS)
         assert staff_actions(session) == [
-            "case.state", "coupon.issued", "refund.requested", "case.state"]
+            "case.state", "coupon.issued", "refund.requested", "case.state", "refund.manual",
+            "case.refund_manual"]
 
 
 def test_a_case_for_platform_review_is_approved_too(app_db, policy, now) -> None:
@@ -145,11 +148,14 @@ def test_a_case_for_platform_review_is_approved_too(app_db, policy, now) -> None
     assert case.state is CaseState.SUBMITTED
     with unit_of_work() as session:
         view = approve(session, case.id, actor=STAFF, now=now, note="照片清楚，确认发霉")
-    assert view.state is CaseState.REFUND_PENDING
-    assert view.events[-2].note == "照片清楚，确认发霉"
+    # A store-balance refund is paid at once: the case is refunded.
+    assert view.state is CaseState.REFUNDED
+    assert [e.kind for e in view.events[-3:]] == ["state", "refund_balance", "state"]
+    assert view.events[-4].note == "照片清楚，确认发霉"
     with app_db.session() as session:
         assert refunds(session, case.id) == [
-            (Decimal("19.90"), Resolution.REFUND_BALANCE, "pending")]
+            (Decimal("19.90"), Resolution.REFUND_BALANCE, "succeeded")]
+        assert balance_of(session, customer_id(session, "demo-5")) == Decimal("19.90")
 
 
 def test_approving_after_the_deadline_does_not_make_later_urging_overdue(
@@ -169,14 +175,14 @@ def test_partial_approval_refunds_the_amount_given_and_says_so(app_db, policy, n
         view = approve(session, case.id, actor=STAFF, now=now, amount=Decimal("10"),
                        note="  团长核实只少了半盒  ")
     assert (view.state, view.refund_amount) == (CaseState.REFUND_PENDING, Decimal("10.00"))
-    approved = view.events[-2]
+    approved = view.events[-3]
     assert approved.to_state is CaseState.APPROVED
     assert approved.note == "部分退款 ¥10.00（申请 ¥29.90）；团长核实只少了半盒"
-    assert view.events[-1].note == "refund 10.00"
+    assert view.events[-2].note == "refund 10.00"
     assert "退款¥10.00" in case_report(view)
     with app_db.session() as session:
         assert refunds(session, case.id) == [
-            (Decimal("10.00"), Resolution.REFUND_ORIGINAL, "pending")]
+            (Decimal("10.00"), Resolution.REFUND_ORIGINAL, "manual")]
         assert row(session, case.ref).refund_amount == Decimal("10.00")
 
 
@@ -185,7 +191,7 @@ def test_up_to_the_whole_line_may_be_refunded(app_db, policy, now) -> None:
     with unit_of_work() as session:
         view = approve(session, case.id, actor=STAFF, now=now, amount=Decimal("59.80"))
     assert view.refund_amount == Decimal("59.80")
-    assert view.events[-2].note == "调整退款 ¥59.80（申请 ¥29.90）"
+    assert view.events[-3].note == "调整退款 ¥59.80（申请 ¥29.90）"
 
 
 @pytest.mark.parametrize("amount", [
@@ -386,8 +392,12 @@ def test_changing_the_resolution_before_a_decision(app_db, policy, now) -> None:
     with unit_of_work() as session:
         view = approve(session, case.id, actor=STAFF, now=now)
     with app_db.session() as session:
-        assert refunds(session, case.id) == [(Decimal("29.90"), Resolution.COUPON, "pending")]
+        # Paid at once as a coupon of the same value, besides the compensation coupon.
+        assert refunds(session, case.id) == [(Decimal("29.90"), Resolution.COUPON, "succeeded")]
+        assert coupons(session, case.id) == [(Decimal("3"), "compensation", "issued"),
+                                             (Decimal("29.90"), "refund", "issued")]
         assert staff_actions(session)[0] == "case.resolution"
+    assert view.state is CaseState.REFUNDED
 
 
 def test_the_same_resolution_again_records_nothing(app_db, policy, now) -> None:
@@ -407,11 +417,15 @@ def test_a_pending_refund_follows_the_new_method(app_db, policy, now) -> None:
     with unit_of_work() as session:
         view = change_resolution(session, case.id, actor=STAFF, now=now,
                                  resolution=Resolution.REFUND_BALANCE)
-    assert (view.state, view.resolution) == (CaseState.REFUND_PENDING, Resolution.REFUND_BALANCE)
+    # It waited for a manual payout; to the store balance it is paid at once.
+    assert (view.state, view.resolution) == (CaseState.REFUNDED, Resolution.REFUND_BALANCE)
     with app_db.session() as session:
         assert refunds(session, case.id) == [
-            (Decimal("29.90"), Resolution.REFUND_BALANCE, "pending")]
-        assert staff_actions(session) == ["case.resolution", "refund.changed"]
+            (Decimal("29.90"), Resolution.REFUND_BALANCE, "succeeded")]
+        assert staff_actions(session) == ["case.resolution", "refund.changed",
+                                          "balance.credited", "refund.succeeded",
+                                          "case.refund_balance", "case.state"]
+        assert balance_of(session, customer_id(session, "demo-1")) == Decimal("29.90")
 
 
 def test_a_requested_refund_cannot_become_an_exchange(app_db, policy, now) -> None:
@@ -429,12 +443,14 @@ def test_an_approved_exchange_can_become_a_refund(app_db, policy, now) -> None:
     with unit_of_work() as session:
         view = change_resolution(session, case.id, actor=STAFF, now=now,
                                  resolution=Resolution.REFUND_BALANCE)
-    assert view.state is CaseState.REFUND_PENDING
+    assert view.state is CaseState.REFUNDED
     with app_db.session() as session:
         assert refunds(session, case.id) == [
-            (Decimal("59.80"), Resolution.REFUND_BALANCE, "pending")]
+            (Decimal("59.80"), Resolution.REFUND_BALANCE, "succeeded")]
         assert coupons(session, case.id) == [(Decimal("3"), "compensation", "issued")]
-        assert staff_actions(session)[-3:] == ["case.resolution", "refund.requested", "case.state"]
+        assert staff_actions(session)[-7:] == [
+            "case.resolution", "refund.requested", "case.state", "balance.credited",
+            "refund.succeeded", "case.refund_balance", "case.state"]
 
 
 @pytest.mark.parametrize("ref", ["R0901", "rejected"])
@@ -468,8 +484,10 @@ def test_every_staff_change_is_audited_under_the_staff_actor(app_db, policy, now
         ("coupon.issued", "coupon"), ("case.coupon", "return_case"),
         ("case.state", "return_case"), ("coupon.issued", "coupon"),
         ("refund.requested", "refund"), ("case.state", "return_case"),
+        ("balance.credited", "balance_entry"), ("refund.succeeded", "refund"),
+        ("case.refund_balance", "return_case"), ("case.state", "return_case"),
     ]
     assert all(e.detail["ref"] == case.ref for e in entries)
-    assert entries[-2].detail["amount"] == "20.00"
+    assert entries[5].detail["amount"] == entries[7].detail["amount"] == "20.00"
     assert [e.detail["to_state"] for e in entries if e.action == "case.state"] == [
-        "approved", "refund_pending"]
+        "approved", "refund_pending", "refunded"]

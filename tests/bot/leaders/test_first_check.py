@@ -384,8 +384,9 @@ def test_an_approval_within_the_limit_refunds_the_customer(app_db, policy, now):
     assert "¥29.90" in done.leader_text and "退款已经提交" in done.leader_text
     with unit_of_work() as session:
         refunds = session.scalars(select(Refund).where(Refund.case_id == case.id)).all()
+        # No WeChat Pay configured (the embedded default): an agent pays it by hand.
         assert [(r.amount, r.method, r.state) for r in refunds] == [
-            (Decimal("29.90"), Resolution.REFUND_ORIGINAL, "pending")]
+            (Decimal("29.90"), Resolution.REFUND_ORIGINAL, "manual")]
         coupons = session.scalars(select(Coupon).where(Coupon.case_id == case.id)).all()
         assert [(c.kind, c.amount) for c in coupons] == [("compensation", Decimal("3.00"))]
     approval = next(e for e in done.case.events if e.to_state is CaseState.APPROVED)

@@ -119,7 +119,9 @@ def incident(session: Session, row: ReturnCase, item: Product,
 
 def refund(session: Session, row: ReturnCase, amount: str, created: datetime,
            state: str = "pending") -> None:
-    session.add(Refund(case_id=row.id, amount=Decimal(amount), method=Resolution.REFUND_ORIGINAL,
+    session.add(Refund(case_id=row.id, order_line_id=row.order_line_id,
+                       customer_id=row.customer_id, out_refund_no=f"RFT{next(_serial):06d}",
+                       amount=Decimal(amount), method=Resolution.REFUND_ORIGINAL,
                        state=state, created_at=created))
 
 

@@ -56,9 +56,11 @@ async def test_a_partial_refund_approved_at_the_desk_is_recorded_and_the_custome
     assert answer.body["case"]["state"] == "refund_pending"
     assert answer.body["case"]["refund_amount"] == "20.00"
     assert answer.body["notified"] is True
-    notice = f"您的售后单 {case.ref} 已同意部分退款 ¥20.00，将原路退回您的微信，到账后会通知您～"
+    # No WeChat Pay configured: the customer is told a person pays it back, nothing more.
+    notice = (f"您的售后单 {case.ref} 已同意部分退款 ¥20.00，"
+              "需要工作人员人工原路退回您的微信，办好后会通知您～")
     assert answer.body["notice"] == notice
-    assert refunds(case.id) == [(Decimal("20.00"), "pending")]
+    assert refunds(case.id) == [(Decimal("20.00"), "manual")]
     [call] = fake_rasa.of("events")
     assert call.conversation_id == "demo-1"
     assert call.body == [{"event": "bot", "text": notice,
@@ -104,8 +106,8 @@ async def test_a_full_approval_needs_no_amount(app_db, desk, agent, holding, fak
 
     assert answer.status == 200
     assert answer.body["notice"] == (f"您的售后单 {case.ref} 已同意退款 ¥59.80，"
-                                     "将原路退回您的微信，到账后会通知您～")
-    assert refunds(case.id) == [(Decimal("59.80"), "pending")]
+                                     "需要工作人员人工原路退回您的微信，办好后会通知您～")
+    assert refunds(case.id) == [(Decimal("59.80"), "manual")]
 
 
 @pytest.mark.parametrize("amount, message", [

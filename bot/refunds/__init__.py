@@ -1,0 +1,3 @@
+"""Refunds that really pay out, and compensation: the refund ledger (``ledger``), the
+store balance (``balance``), coupons (``coupons``), WeChat Pay (``gateway``), the payout
+job's work (``payout``) and what customers are told (``notices``)."""

@@ -1,0 +1,415 @@
+"""The refund ledger: requesting a refund, paying it to its destination, the manual
+follow-up queue, and the per-order-line cap.
+
+A refund is created ``pending`` with an idempotency key (``out_refund_no``) after its
+amount is reserved against the order line: a conditional UPDATE of the line's total that
+only succeeds while ``refunded + amount <= paid`` (and a CHECK on the row behind it), so
+even concurrent requests can never refund more than was paid for a line.
+
+Then it is paid where it goes (``start_payout``):
+
+* store balance and coupon: at once, in the same transaction (the refund ``succeeded``);
+* original payment with WeChat Pay configured: left ``pending`` for the payout job
+  (``bot.refunds.payout``), which calls the gateway, retries and may give up to ``manual``;
+* original payment without WeChat Pay: ``manual`` at once, so an agent pays it by hand
+  and records it (``mark_paid_offline``); the customer is told exactly that.
+
+Every change is audited and shows on the case's timeline. Nothing here commits: callers
+pass their unit of work's session.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.cases.errors import RefundAlreadyPaid
+from bot.cases.states import add_event, transition
+from bot.db import OrderLine, OrderLineRefundTotal, Refund, RefundState, ReturnCase
+from bot.enums import CaseState, Resolution
+from bot.refunds import balance, coupons
+from bot.refunds.dbutil import insert_if_missing, moved
+from bot.refunds.errors import (
+    AmountAbovePaid,
+    AmountMismatch,
+    CaseNotRefundable,
+    DestinationInvalid,
+    NoteRequired,
+    RefundNotFound,
+    RefundNotManual,
+)
+from bot.refunds.money import ZERO, cents, paid_for, refund_amount, yuan
+from bot.settings import get_settings
+
+S = RefundState
+DESTINATIONS = (Resolution.REFUND_ORIGINAL, Resolution.REFUND_BALANCE, Resolution.COUPON)
+REFUNDABLE = frozenset({CaseState.APPROVED, CaseState.REFUND_PENDING})
+# Not yet paid and never sent to the gateway: the destination may still change.
+CHANGEABLE = (S.PENDING.value, S.MANUAL.value)
+# Still owed to the customer.
+OUTSTANDING = (S.PENDING.value, S.SENDING.value, S.FAILED.value, S.MANUAL.value)
+NOTE_MAX = 200
+
+# Why a refund waits for a person (refunds.manual_reason).
+NOT_CONFIGURED = "wechat_pay_not_configured"
+RETRIES_EXHAUSTED = "retries_exhausted"
+GATEWAY_REFUSED = "gateway_refused"
+
+# Timeline entries (case_events.kind) the customer's case report shows.
+EVENT_PAID = {
+    Resolution.REFUND_ORIGINAL: "refund_wechat",
+    Resolution.REFUND_BALANCE: "refund_balance",
+    Resolution.COUPON: "refund_coupon",
+}
+EVENT_OFFLINE = "refund_offline"
+EVENT_MANUAL = "refund_manual"
+
+
+def gateway_configured() -> bool:
+    """Whether original-payment refunds go to WeChat Pay (else: to a person)."""
+    return get_settings().wechat_pay is not None
+
+
+# ---------------------------------------------------------------- the per-line cap
+
+
+def line_totals(session: Session, line: OrderLine) -> tuple[Decimal, Decimal]:
+    """(paid, refunded so far) for the order line, in yuan."""
+    row = session.get(OrderLineRefundTotal, line.id, populate_existing=True)
+    if row is None:
+        return paid_for(line), ZERO
+    return yuan(row.paid_cents), yuan(row.refunded_cents)
+
+
+def remaining(session: Session, line: OrderLine) -> Decimal:
+    """What may still be refunded for the order line."""
+    paid, refunded = line_totals(session, line)
+    return max(paid - refunded, ZERO)
+
+
+def _reserve(session: Session, line: OrderLine, amount: Decimal, at: datetime) -> None:
+    """Claims ``amount`` of what was paid for ``line``.
+
+    Raises:
+        AmountAbovePaid: the line's refunds would exceed what was paid for it.
+    """
+    insert_if_missing(session, OrderLineRefundTotal.__table__,
+                      {"order_line_id": line.id, "paid_cents": cents(paid_for(line)),
+                       "refunded_cents": 0, "updated_at": at})
+    amount_cents = cents(amount)
+    total = OrderLineRefundTotal
+    if not moved(session, update(total)
+                 .where(total.order_line_id == line.id,
+                        total.refunded_cents + amount_cents <= total.paid_cents)
+                 .values(refunded_cents=total.refunded_cents + amount_cents, updated_at=at)):
+        paid, refunded = line_totals(session, line)
+        raise AmountAbovePaid(amount, paid, refunded)
+
+
+def _release(session: Session, refund: Refund, at: datetime) -> None:
+    total = OrderLineRefundTotal
+    amount_cents = cents(refund.amount)
+    moved(session, update(total)
+          .where(total.order_line_id == refund.order_line_id,
+                 total.refunded_cents >= amount_cents)
+          .values(refunded_cents=total.refunded_cents - amount_cents, updated_at=at))
+
+
+# ---------------------------------------------------------------- requesting
+
+
+def _destination(destination: object) -> Resolution:
+    try:
+        value = Resolution(destination)
+    except ValueError:
+        raise DestinationInvalid(destination) from None
+    if value not in DESTINATIONS:
+        raise DestinationInvalid(value.value)
+    return value
+
+
+def _key(session: Session, case: ReturnCase) -> str:
+    """The next idempotency key of the case, ``R1024-1``, ``R1024-2``…; read after the
+    line's total is reserved, which serialises refunds of one line (and so of one case)."""
+    count = session.scalar(select(func.count(Refund.id)).where(Refund.case_id == case.id)) or 0
+    return f"{case.ref or f'C{case.id}'}-{count + 1}"
+
+
+def create_refund(session: Session, case: ReturnCase, *, amount: object, destination: object,
+                  actor: str, at: datetime) -> Refund:
+    """Records a pending refund for an approved case, within what was paid for its line.
+
+    Args:
+        session: The caller's unit of work.
+        case: The case, approved (``APPROVED`` or ``REFUND_PENDING``).
+        amount: Yuan, whole cents, positive.
+        destination: ``refund_original``, ``refund_balance`` or ``coupon``.
+        actor: Who asks, e.g. ``"bot"``, ``"staff:3"``, ``"leader:1"``.
+        at: When.
+
+    Raises:
+        CaseNotRefundable: the case is cancelled, rejected or not approved.
+        DestinationInvalid: not a refund destination (e.g. ``exchange``).
+        AmountNotCents, AmountNotPositive: a bad amount.
+        AmountAbovePaid: more than the line's paid price allows, counting every other
+            refund of the line (enforced by the database, also under concurrency).
+    """
+    if case.state not in REFUNDABLE:
+        raise CaseNotRefundable(case.state)
+    target = _destination(destination)
+    value = refund_amount(amount)
+    line = case.order_line
+    _reserve(session, line, value, at)
+    refund = Refund(case_id=case.id, order_line_id=line.id, customer_id=case.customer_id,
+                    out_refund_no=_key(session, case), amount=value, method=target,
+                    state=S.PENDING.value, attempts=0, uncertain=False, created_at=at,
+                    updated_at=at)
+    session.add(refund)
+    session.flush()
+    audit.record(session, actor, "refund.requested", "refund", refund.id, ref=case.ref,
+                 amount=str(value), method=target.value, out_refund_no=refund.out_refund_no)
+    return refund
+
+
+# ---------------------------------------------------------------- paying
+
+
+def _settle_case(session: Session, case: ReturnCase, *, actor: str, at: datetime) -> None:
+    """A case whose refunds are all paid is refunded."""
+    if case.state is not CaseState.REFUND_PENDING:
+        return
+    owed = session.scalar(select(func.count(Refund.id)).where(
+        Refund.case_id == case.id, Refund.state.in_(OUTSTANDING)))
+    if not owed:
+        transition(session, case, CaseState.REFUNDED, actor=actor, at=at)
+
+
+def _case_of(session: Session, refund: Refund) -> ReturnCase:
+    return session.get(ReturnCase, refund.case_id)
+
+
+def _paid(session: Session, refund: Refund, *, actor: str, at: datetime, event: str,
+          note: str, notify: str | None, **detail) -> None:
+    """Book-keeping once a refund moved to ``succeeded``: audit, timeline, case state."""
+    refund.paid_at, refund.paid_by, refund.updated_at = at, actor, at
+    refund.next_attempt_at = refund.lease_until = None
+    refund.notify = notify
+    case = _case_of(session, refund)
+    audit.record(session, actor, "refund.succeeded", "refund", refund.id, ref=case.ref,
+                 amount=str(refund.amount), method=refund.method.value,
+                 out_refund_no=refund.out_refund_no, **detail)
+    add_event(session, case, actor=actor, kind=event, at=at, note=note)
+    case.updated_at = at
+    _settle_case(session, case, actor=actor, at=at)
+
+
+def _pay_to_balance(session: Session, refund: Refund, *, actor: str, at: datetime) -> None:
+    entry = balance.credit(session, refund.customer_id, refund.amount, refund_id=refund.id,
+                           actor=actor, note=f"退款 {refund.out_refund_no}", at=at,
+                           ref=_case_of(session, refund).ref)
+    refund.state = S.SUCCEEDED.value
+    _paid(session, refund, actor=actor, at=at, event=EVENT_PAID[Resolution.REFUND_BALANCE],
+          note=f"{refund.amount:.2f} → 余额", notify=None, balance_entry_id=entry.id)
+
+
+def _pay_as_coupon(session: Session, refund: Refund, *, actor: str, at: datetime) -> None:
+    case = _case_of(session, refund)
+    coupon = coupons.issue(session, customer_id=refund.customer_id, case=case,
+                           amount=refund.amount, kind=coupons.REFUND, actor=actor, at=at)
+    refund.coupon_id = coupon.id
+    refund.external_ref = coupon.code
+    refund.state = S.SUCCEEDED.value
+    _paid(session, refund, actor=actor, at=at, event=EVENT_PAID[Resolution.COUPON],
+          note=f"{refund.amount:.2f} → {coupon.code}", notify=None, coupon=coupon.code)
+
+
+def to_manual(session: Session, refund: Refund, *, reason: str, failure: str | None,
+              actor: str, at: datetime, notify: bool) -> None:
+    """Puts an unpaid refund in the manual follow-up queue (``manual``)."""
+    refund.state = S.MANUAL.value
+    refund.manual_reason, refund.failure = reason, (failure or None) and failure[:300]
+    refund.next_attempt_at = refund.lease_until = None
+    refund.updated_at = at
+    refund.notify = "manual" if notify else None
+    case = _case_of(session, refund)
+    audit.record(session, actor, "refund.manual", "refund", refund.id, ref=case.ref,
+                 amount=str(refund.amount), reason=reason, failure=refund.failure,
+                 attempts=refund.attempts)
+    add_event(session, case, actor=actor, kind=EVENT_MANUAL, at=at, note=reason)
+    case.updated_at = at
+
+
+def start_payout(session: Session, refund: Refund, *, actor: str, at: datetime,
+                 gateway: bool | None = None) -> None:
+    """Pays a just-requested refund where it can be paid at once, or queues it.
+
+    Args:
+        gateway: Whether WeChat Pay is configured (the settings by default).
+    """
+    if refund.method is Resolution.REFUND_BALANCE:
+        _pay_to_balance(session, refund, actor=actor, at=at)
+    elif refund.method is Resolution.COUPON:
+        _pay_as_coupon(session, refund, actor=actor, at=at)
+    elif gateway_configured() if gateway is None else gateway:
+        refund.next_attempt_at = at  # the payout job sends it to WeChat Pay
+    else:
+        to_manual(session, refund, reason=NOT_CONFIGURED, failure=None, actor=actor, at=at,
+                  notify=False)
+    session.flush()
+
+
+def succeed_from_gateway(session: Session, refund: Refund, *, at: datetime,
+                         refund_id: str | None, answer: dict) -> None:
+    """Records WeChat Pay's success for a refund the payout job holds (``sending``)."""
+    refund.state = S.SUCCEEDED.value
+    refund.external_ref = refund_id
+    refund.gateway_answer = answer
+    refund.uncertain = False
+    _paid(session, refund, actor="gateway:wechatpay", at=at,
+          event=EVENT_PAID[Resolution.REFUND_ORIGINAL], note=refund_id or "",
+          notify="succeeded", refund_id=refund_id)
+
+
+# ---------------------------------------------------------------- staff
+
+
+def _locked(session: Session, refund_id: int) -> Refund:
+    refund = session.scalars(select(Refund).where(Refund.id == refund_id).with_for_update()
+                             .execution_options(populate_existing=True)).first()
+    if refund is None:
+        raise RefundNotFound(refund_id)
+    return refund
+
+
+def mark_paid_offline(session: Session, refund_id: int, *, actor: str, amount: object,
+                      note: str | None, at: datetime) -> Refund:
+    """Records that a person paid a refund of the manual queue by hand (标记已线下退款).
+
+    Args:
+        amount: What was paid, in yuan: must be the refund's amount (a check against
+            typing the wrong refund).
+        note: How it was paid and the voucher, 1 to ``NOTE_MAX`` characters.
+
+    Raises:
+        RefundNotFound: no such refund.
+        AmountNotCents, AmountNotPositive, AmountMismatch: the amount is wrong.
+        NoteRequired: no note, or too long.
+        RefundAlreadyPaid: it was paid already (e.g. marked by someone else a moment ago).
+        RefundNotManual: it is not waiting for a person (the gateway still has it).
+    """
+    value = refund_amount(amount)
+    text = (note or "").strip() if isinstance(note, str) else ""
+    if not 1 <= len(text) <= NOTE_MAX:
+        raise NoteRequired(NOTE_MAX)
+    refund = _locked(session, refund_id)
+    if refund.state == S.SUCCEEDED.value:
+        raise RefundAlreadyPaid(refund.out_refund_no)
+    if refund.state != S.MANUAL.value:
+        raise RefundNotManual(refund.state)
+    if value != refund.amount:
+        raise AmountMismatch(value, refund.amount)
+    if not moved(session, update(Refund).where(Refund.id == refund.id,
+                                               Refund.state == S.MANUAL.value)
+                 .values(state=S.SUCCEEDED.value)):
+        raise RefundAlreadyPaid(refund.out_refund_no)
+    session.refresh(refund)
+    refund.manual_note = text
+    audit.record(session, actor, "refund.paid_offline", "refund", refund.id,
+                 amount=str(value), note=text, out_refund_no=refund.out_refund_no,
+                 uncertain=refund.uncertain)
+    _paid(session, refund, actor=actor, at=at, event=EVENT_OFFLINE, note=text,
+          notify="offline")
+    session.flush()
+    return refund
+
+
+def change_destination(session: Session, refund: Refund, target: Resolution, *, actor: str,
+                       at: datetime) -> None:
+    """Sends an unpaid refund somewhere else (the case's resolution changed) and pays it
+    there if that can be done at once.
+
+    Raises:
+        RefundAlreadyPaid: it is paid, or was sent to the gateway (it may be on its way).
+        DestinationInvalid: ``target`` is not a refund destination.
+    """
+    value = _destination(target)
+    if not moved(session, update(Refund).where(Refund.id == refund.id,
+                                               Refund.state.in_(CHANGEABLE),
+                                               Refund.attempts == 0)
+                 .values(method=value, state=S.PENDING.value, manual_reason=None,
+                         failure=None, next_attempt_at=None, updated_at=at)):
+        raise RefundAlreadyPaid(refund.out_refund_no)
+    previous = refund.method
+    session.refresh(refund)
+    case = _case_of(session, refund)
+    audit.record(session, actor, "refund.changed", "refund", refund.id, ref=case.ref,
+                 amount=str(refund.amount), method=value.value,
+                 previous_method=previous.value)
+    start_payout(session, refund, actor=actor, at=at)
+
+
+def cancel(session: Session, refund: Refund, *, actor: str, at: datetime) -> None:
+    """Takes back a refund that was never sent anywhere; its amount is free again.
+
+    Raises:
+        RefundAlreadyPaid: it is paid or was sent to the gateway.
+    """
+    if not moved(session, update(Refund).where(Refund.id == refund.id,
+                                               Refund.state.in_(CHANGEABLE),
+                                               Refund.attempts == 0)
+                 .values(state=S.CANCELLED.value, next_attempt_at=None, updated_at=at)):
+        raise RefundAlreadyPaid(refund.out_refund_no)
+    session.refresh(refund)
+    _release(session, refund, at)
+    audit.record(session, actor, "refund.cancelled", "refund", refund.id,
+                 amount=str(refund.amount), out_refund_no=refund.out_refund_no)
+
+
+# ---------------------------------------------------------------- the manual queue
+
+
+@dataclass(frozen=True)
+class ManualRefund:
+    """A refund waiting for a person to pay it by hand (待人工退款)."""
+
+    id: int
+    out_refund_no: str
+    case_ref: str
+    customer_id: int
+    customer_name: str
+    phone: str
+    order_no: str
+    product: str
+    amount: Decimal
+    method: Resolution
+    reason: str | None
+    failure: str | None
+    attempts: int
+    uncertain: bool
+    created_at: datetime
+    since: datetime
+
+
+def manual_queue(session: Session, limit: int = 200) -> tuple[list[ManualRefund], int]:
+    """The refunds waiting for a manual payout, the longest-waiting first, and how many."""
+    from bot.db import Customer, Order, Product
+
+    query = (select(Refund, ReturnCase.ref, Customer.name, Customer.phone, Order.order_no,
+                    Product.name)
+             .join(ReturnCase, ReturnCase.id == Refund.case_id)
+             .join(Customer, Customer.id == Refund.customer_id)
+             .join(OrderLine, OrderLine.id == Refund.order_line_id)
+             .join(Order, Order.id == OrderLine.order_id)
+             .join(Product, Product.id == OrderLine.product_id)
+             .where(Refund.state == S.MANUAL.value)
+             .order_by(func.coalesce(Refund.updated_at, Refund.created_at), Refund.id))
+    rows = [ManualRefund(r.id, r.out_refund_no, ref or "", r.customer_id, name, phone, order_no,
+                         product, r.amount, r.method, r.manual_reason, r.failure, r.attempts,
+                         r.uncertain, r.created_at, r.updated_at or r.created_at)
+            for r, ref, name, phone, order_no, product in session.execute(query.limit(limit))]
+    count = session.scalar(select(func.count(Refund.id)).where(Refund.state == S.MANUAL.value))
+    return rows, count or 0

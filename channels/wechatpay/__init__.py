@@ -1,0 +1,2 @@
+"""WeChat Pay stand-in for tests and local trials (``fake_api``); the client itself is
+``bot.refunds.gateway``."""
