@@ -54,6 +54,40 @@ class WeChatPaySettings:
 
 
 @dataclass(frozen=True)
+class RateLimitSettings:
+    """Token-bucket limits on the public webhooks (``channels.ratelimit``), per process.
+
+    A rate of 0 (or a burst of 0) turns that limit off. ``*_per_minute`` is the steady
+    rate a bucket refills at; ``*_burst`` how many requests may come at once.
+    """
+
+    sender_per_minute: float = 20.0
+    sender_burst: int = 15
+    ip_per_minute: float = 300.0
+    ip_burst: int = 100
+    max_keys: int = 50_000
+
+
+def _rate_limits(env: dict[str, str]) -> RateLimitSettings:
+    """``RATE_LIMIT_*``; a negative number is refused (0 turns a limit off)."""
+    defaults = RateLimitSettings()
+    values = {
+        "sender_per_minute": float(env.get("RATE_LIMIT_SENDER_PER_MINUTE")
+                                   or defaults.sender_per_minute),
+        "sender_burst": int(env.get("RATE_LIMIT_SENDER_BURST") or defaults.sender_burst),
+        "ip_per_minute": float(env.get("RATE_LIMIT_IP_PER_MINUTE") or defaults.ip_per_minute),
+        "ip_burst": int(env.get("RATE_LIMIT_IP_BURST") or defaults.ip_burst),
+        "max_keys": int(env.get("RATE_LIMIT_MAX_KEYS") or defaults.max_keys),
+    }
+    for name, value in values.items():
+        if value < 0:
+            raise ValueError(f"RATE_LIMIT_{name.upper()} must not be negative")
+    if values["max_keys"] < 1:
+        raise ValueError("RATE_LIMIT_MAX_KEYS must be at least 1")
+    return RateLimitSettings(**values)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Runtime configuration; see the README's configuration table."""
 
@@ -77,6 +111,7 @@ class Settings:
     service_timezone: str = "Asia/Shanghai"
     minutes_per_customer: float = 6.0
     public_url: str = "http://127.0.0.1:5005"
+    rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
     wechat_pay: "WeChatPaySettings | None" = None
     refund_max_attempts: int = 5
     refund_retry_seconds: float = 30.0
@@ -174,6 +209,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         minutes_per_customer=float(env.get("HANDOFF_MINUTES_PER_CUSTOMER", "6")),
         public_url=(env.get("PUBLIC_URL") or env.get("RASA_URL")
                     or f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+        rate_limits=_rate_limits(env),
         wechat_pay=_wechat_pay(env),
         refund_max_attempts=max(1, int(env.get("REFUND_MAX_ATTEMPTS", "5"))),
         refund_retry_seconds=float(env.get("REFUND_RETRY_SECONDS", "30")),

@@ -1,0 +1,49 @@
+"""Input channels on a real Sanic server on loopback, mounted as ``rasa run`` mounts them,
+with a stand-in for Rasa's agent that records the messages it is handed."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import SimpleNamespace
+
+from rasa.core.channels.channel import InputChannel, UserMessage, register
+from sanic import Sanic
+
+from tests.servers import free_port
+
+
+class RecordingAgent:
+    """Stands in for Rasa's agent: records each message and answers ``收到：<text>``."""
+
+    def __init__(self) -> None:
+        self.messages: list[UserMessage] = []
+
+    async def handle_message(self, message: UserMessage) -> None:
+        self.messages.append(message)
+        await message.output_channel.send_text_message(message.sender_id, f"收到：{message.text}")
+
+    @property
+    def texts(self) -> list[str]:
+        return [message.text for message in self.messages]
+
+
+@asynccontextmanager
+async def served(*channels: InputChannel) -> AsyncIterator[SimpleNamespace]:
+    """Runs ``channels`` on a real server; yields ``url`` and the recording ``agent``."""
+    Sanic.test_mode = True  # several apps in one process, as sanic-testing does
+    app = Sanic(f"channels_test_{uuid.uuid4().hex}", configure_logging=False)
+    agent = RecordingAgent()
+    app.ctx.agent = agent
+    register(list(channels), app, "/webhooks/")
+    port = free_port()
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
+                                     access_log=False)
+    await server.startup()
+    await server.after_start()
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", agent=agent, app=app)
+    finally:
+        await server.before_stop()
+        await server.close()
+        await server.after_stop()
