@@ -15,6 +15,7 @@ from bot.evidence import (
     NotAnImage,
     PhotoDownloadFailed,
     PhotoTooLarge,
+    PhotoUnclear,
     fetch_photo,
     store_photo,
 )
@@ -70,6 +71,10 @@ def extract_photo_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     except PhotoDownloadFailed as error:
         logger.info("photo download failed for %s: %s", tracker.sender_id, error)
         dispatcher.utter_message(response="utter_photo_download_failed")
+        return {"photo": None}
+    except PhotoUnclear as error:
+        logger.info("unclear photo from %s: %s", tracker.sender_id, error)
+        dispatcher.utter_message(response="utter_photo_unclear")
         return {"photo": None}
     except NotAnImage as error:
         logger.info("not an image from %s: %s", tracker.sender_id, error)

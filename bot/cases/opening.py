@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,9 +14,9 @@ from bot.cases.states import add_event, transition
 from bot.cases.views import CaseView, case_view, cases_query
 from bot.db import Coupon, Evidence, Product, Refund, ReturnCase, SupplierIncident
 from bot.enums import CaseState, Disposition, Reason, Resolution, Review
-from bot.evidence import photo_flags
 from bot.orders import LineView, customer_line
 from bot.policy import ClaimFacts, Decision, Policy, evaluate
+from bot.risk import RiskFindings, gather, notes, record_flags
 from bot.suppliers.alerts import note_incident
 
 # The default policy's coupon_valid_days (bot/policy/after_sales.yml decides).
@@ -51,6 +50,8 @@ class ClaimDraft:
 class Assessment:
     line: LineView
     decision: Decision
+    # What the risk checks found (history score, photo checks), for the reviewer.
+    risk: RiskFindings | None = None
 
 
 @dataclass(frozen=True)
@@ -75,16 +76,6 @@ class ClaimIncomplete(CaseError):
         self.missing = missing
 
 
-def _recent_case_count(session: Session, customer_id: int, since: datetime) -> int:
-    return session.scalar(
-        select(func.count(ReturnCase.id)).where(
-            ReturnCase.customer_id == customer_id,
-            ReturnCase.created_at >= since,
-            ReturnCase.state != CaseState.CANCELLED,
-        )
-    ) or 0
-
-
 def _own_evidence(session: Session, draft: ClaimDraft) -> Evidence | None:
     """The draft's photo, if it exists and was sent by this customer."""
     if draft.evidence_id is None:
@@ -107,19 +98,18 @@ def assess(session: Session, draft: ClaimDraft, now: datetime, policy: Policy) -
     if affected is not None and not (Decimal(0) < affected <= line.quantity):
         raise QuantityInvalid(f"{affected} of {line.quantity}")
     evidence = _own_evidence(session, draft)
-    reused, stale = (False, False)
-    if evidence is not None:
-        reused, stale = photo_flags(session, evidence.id, line.picked_up_at or line.arrived_at)
+    risk = gather(session, draft.customer_id, evidence and evidence.id,
+                  line.picked_up_at or line.arrived_at, now, policy, placed_at=line.placed_at)
+    photo = risk.photo
     facts = ClaimFacts(
         category=line.category, unit_price=line.unit_price, quantity_bought=line.quantity,
         quantity_affected=affected, reason=draft.reason, stage=line.stage,
         picked_up_at=line.picked_up_at, now=now, has_photo=evidence is not None,
-        unopened=draft.unopened, photo_reused=reused, photo_stale=stale,
-        returns_last_30_days=_recent_case_count(
-            session, draft.customer_id, now - timedelta(days=policy.frequent_returns_days)
-        ),
+        unopened=draft.unopened, photo_reused=bool(photo and photo.reused),
+        photo_stale=bool(photo and photo.stale),
+        returns_last_30_days=risk.returns_recent, history_score=risk.history.score,
     )
-    return Assessment(line, evaluate(policy, facts))
+    return Assessment(line, evaluate(policy, facts), risk)
 
 
 def _existing(session: Session, claim_key: str) -> ReturnCase | None:
@@ -260,6 +250,10 @@ def open_case(
     if evidence is not None:
         evidence.case_id = case.id
         audit.record(session, actor, "evidence.attached", "evidence", evidence.id, ref=case.ref)
+    if decision.risk_flags and assessment.risk is not None:
+        # The reviewer's explanations; the customer only hears a colleague will check.
+        record_flags(session, case, notes(assessment.risk, decision.risk_flags, policy),
+                     actor="bot", at=now)
     if draft.reason.is_quality:
         _attribute_to_supplier(session, case, assessment.line.product_id, now, policy)
     _route(session, case, decision, policy, now)

@@ -1,4 +1,11 @@
 """Data layer: tables, engine and sessions, repositories."""
+from bot.db.accounting import (
+    LossEntry,
+    LossState,
+    ResponsibleParty,
+    StockMovement,
+    WarehouseCheck,
+)
 from bot.db.base import Base
 from bot.db.cases import (
     AuditEntry,
@@ -33,6 +40,7 @@ from bot.db.review import (
     IndexCursor,
     ReviewAnnotation,
 )
+from bot.db.risk import CaseRiskFlag, EvidenceCropHash
 from bot.db.satisfaction import FollowUp, FollowUpStatus, SatisfactionSurvey, SurveySubject
 from bot.db.shop import (
     ChannelIdentity,
@@ -54,5 +62,7 @@ __all__ = [
     "LeaderForward", "LeaderIdentity", "LeaderTask", "TaskDecision", "AnnotationKind",
     "ConversationIntent", "ConversationRecord", "IndexCursor", "ReviewAnnotation",
     "FollowUp", "FollowUpStatus", "SatisfactionSurvey", "SurveySubject",
+    "CaseRiskFlag", "EvidenceCropHash", "LossEntry", "LossState", "ResponsibleParty",
+    "StockMovement", "WarehouseCheck",
     "BalanceEntry", "CustomerBalance", "OrderLineRefundTotal", "RefundAttempt", "RefundState",
 ]

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -86,7 +87,13 @@ class CaseEvent(Base):
 
 
 class Evidence(Base):
-    """A photo, stored content-addressed under the data directory."""
+    """A photo, stored content-addressed under the data directory.
+
+    ``phash`` (signed 64-bit), its four 16-bit bands (indexed, for lookups) and
+    ``phash_fine`` (hex) are the full picture's perceptual hashes; the nine sub-frames'
+    are ``EvidenceCropHash`` rows (``bot.evidence.fingerprint``). None on photos stored
+    before the hashes existed until ``bot.evidence.store.backfill_fingerprints`` runs.
+    """
 
     __tablename__ = "evidence"
 
@@ -103,6 +110,12 @@ class Evidence(Base):
     taken_at: Mapped[datetime | None] = Column(UTCDateTime)
     source_url: Mapped[str | None] = Column(String(1000))
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    phash: Mapped[int | None] = Column(BigInteger)
+    phash_fine: Mapped[str | None] = Column(String(36))
+    phash_band0: Mapped[int | None] = Column(Integer, index=True)
+    phash_band1: Mapped[int | None] = Column(Integer, index=True)
+    phash_band2: Mapped[int | None] = Column(Integer, index=True)
+    phash_band3: Mapped[int | None] = Column(Integer, index=True)
 
     case: Mapped[ReturnCase | None] = relationship(ReturnCase, back_populates="evidence")
 

@@ -6,6 +6,7 @@ from bot.evidence.errors import (
     NotAnImage,
     PhotoDownloadFailed,
     PhotoTooLarge,
+    PhotoUnclear,
     StagedPhotoNotFound,
 )
 from bot.evidence.images import ImageInfo, inspect_image
@@ -22,7 +23,7 @@ from bot.evidence.store import (
 
 __all__ = [
     "EvidenceError", "EvidenceView", "ImageInfo", "MissingEvidence", "NotAnImage",
-    "PhotoDownloadFailed", "PhotoTooLarge", "StagedPhotoNotFound", "StoredPhoto",
+    "PhotoDownloadFailed", "PhotoTooLarge", "PhotoUnclear", "StagedPhotoNotFound", "StoredPhoto",
     "fetch_photo", "inspect_image", "photo_flags", "read_limited", "read_stored_photo",
     "stage_photo", "store_photo", "take_staged",
 ]

@@ -24,3 +24,16 @@ class MissingEvidence(EvidenceError):
 class StagedPhotoNotFound(EvidenceError):
     """A staged photo that does not exist, expired, was taken already or came from
     another chat."""
+
+
+class PhotoUnclear(NotAnImage):
+    """A real picture that cannot show the problem: tiny, or one flat colour (blank).
+
+    ``why`` is ``"tiny"`` or ``"blank"``. A subclass of ``NotAnImage``, so every caller
+    refuses it; callers that know it ask the customer for a clearer photo
+    (``bot.messages.PHOTO_UNCLEAR``, ``utter_photo_unclear``).
+    """
+
+    def __init__(self, why: str, detail: str) -> None:
+        super().__init__(f"{why}: {detail}")
+        self.why = why

@@ -1,11 +1,12 @@
-"""Fetching photos by address and storing them as evidence rows and files."""
+"""Fetching photos by address and storing them as evidence rows and files, with their
+perceptual fingerprints (``bot.evidence.fingerprint``) for the photo checks."""
 from __future__ import annotations
 
 import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -13,14 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.db import Evidence
-from bot.evidence.errors import MissingEvidence, PhotoDownloadFailed, PhotoTooLarge
+from bot.db import Evidence, EvidenceCropHash
+from bot.evidence.errors import MissingEvidence, NotAnImage, PhotoDownloadFailed, PhotoTooLarge
+from bot.evidence.fingerprint import PhotoFingerprint, bands, fingerprint_bytes, to_signed
 from bot.evidence.images import ALLOWED_FORMATS, ImageInfo, inspect_image
 
 _CHUNK = 64 * 1024
-# A photo taken more than this long before the goods reached the customer
-# cannot show what they received.
-STALE_MARGIN = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -168,30 +167,88 @@ def store_photo(
     )
     session.add(row)
     session.flush()
+    if info.fingerprint is not None:
+        _store_fingerprint(session, row, info.fingerprint)
     audit.record(session, f"customer:{customer_id}", "evidence.stored", "evidence", row.id,
                  sha256=digest, conversation_id=conversation_id)
     return EvidenceView(row.id, digest, row.path, row.mime_type, row.taken_at)
 
 
+def _hash_columns(frame) -> dict[str, object]:
+    columns: dict[str, object] = {"phash": to_signed(frame.coarse), "phash_fine": frame.fine_hex}
+    columns.update({f"phash_band{i}": band for i, band in enumerate(bands(frame.coarse))})
+    return columns
+
+
+def _store_fingerprint(session: Session, row: Evidence, prints: PhotoFingerprint) -> None:
+    """Puts the full frame's hashes on ``row`` and adds the sub-frames' rows."""
+    for name, value in _hash_columns(prints.full).items():
+        setattr(row, name, value)
+    session.add_all(EvidenceCropHash(evidence_id=row.id, frame=number, **_hash_columns(crop))
+                    for number, crop in enumerate(prints.crops, start=1))
+    session.flush()
+
+
+def backfill_fingerprints(session: Session, evidence_dir: Path, *, after_id: int = 0,
+                          limit: int = 500) -> tuple[int, int | None]:
+    """Hashes up to ``limit`` unhashed photos with ids above ``after_id`` (stored before
+    fingerprints existed).
+
+    Returns:
+        How many were hashed, and the last id looked at (None when none was left).
+        A photo whose file is missing, changed or unreadable is skipped and stays
+        unhashed (the identical-file check still covers it).
+    """
+    rows = session.scalars(select(Evidence).where(Evidence.phash.is_(None), Evidence.id > after_id)
+                           .order_by(Evidence.id).limit(limit)).all()
+    done = 0
+    for row in rows:
+        try:
+            data = stored_path(evidence_dir, row.path).read_bytes()
+            if hashlib.sha256(data).hexdigest() != row.sha256:
+                continue
+            prints = fingerprint_bytes(data)
+        except (MissingEvidence, NotAnImage, OSError, ValueError):
+            continue
+        session.execute(EvidenceCropHash.__table__.delete()
+                        .where(EvidenceCropHash.evidence_id == row.id))
+        _store_fingerprint(session, row, prints)
+        done += 1
+    return done, rows[-1].id if rows else None
+
+
 def photo_flags(
     session: Session, evidence_id: int, received_at: datetime | None
 ) -> tuple[bool, bool]:
-    """``(reused, stale)`` for a stored photo.
+    """``(reused, stale)`` for a stored photo, under the default policy.
 
-    Reused: the same picture is already evidence of another case or customer.
-    Stale: the camera says it was taken before the goods were received.
+    Reused: the same picture, or an edited copy, is already evidence of another case or
+    customer. Stale: the camera says it was taken well before the goods were received.
+    ``bot.risk.photos.check_photo`` gives the details (which photos, how close, times).
     """
-    evidence = session.get(Evidence, evidence_id)
-    if evidence is None:
-        return False, False
-    reused = session.scalars(
-        select(Evidence.id).where(
-            Evidence.sha256 == evidence.sha256,
-            Evidence.id != evidence.id,
-            (Evidence.case_id.is_not(None)) | (Evidence.customer_id != evidence.customer_id),
-        )
-    ).first() is not None
-    stale = bool(
-        evidence.taken_at and received_at and evidence.taken_at < received_at - STALE_MARGIN
-    )
-    return reused, stale
+    from bot.policy import load_policy
+    from bot.risk.photos import check_photo
+
+    findings = check_photo(session, evidence_id, received_at, load_policy())
+    return (findings.reused, findings.stale) if findings else (False, False)
+
+
+def _backfill_main() -> None:
+    from bot.db.session import unit_of_work
+    from bot.settings import get_settings
+
+    total, after = 0, 0
+    while after is not None:
+        with unit_of_work() as session:
+            done, after = backfill_fingerprints(session, get_settings().evidence_dir,
+                                                after_id=after)
+        total += done
+    print(f"fingerprinted {total} stored photos")
+
+
+if __name__ == "__main__":  # python -m bot.evidence.store --backfill
+    import sys
+
+    if sys.argv[1:] != ["--backfill"]:
+        sys.exit("usage: python -m bot.evidence.store --backfill")
+    _backfill_main()

@@ -18,6 +18,7 @@ from bot.enums import Reason
 from bot.handoff.priority import priority
 from bot.orders import customer_line
 from bot.policy import Policy
+from bot.risk import case_notes, notes
 
 KEEP_TURNS = 6
 
@@ -75,17 +76,34 @@ def _reason(value: str | None) -> Reason | None:
 
 def _decision(session: Session, request: HandoffRequest, now: datetime,
               policy: Policy) -> dict[str, Any] | None:
+    """The policy's decision on the conversation's claim, with its risk flags explained
+    for the agent (``risk``: [{code, label, text}]; never shown to the customer)."""
     reason = _reason(request.problem_reason)
     if not (request.customer_id and request.order_line_id and reason):
         return None
     draft = ClaimDraft(customer_id=request.customer_id, line_id=request.order_line_id,
                        reason=reason, evidence_id=(request.evidence_ids or (None,))[-1])
     try:
-        decision = assess(session, draft, now, policy).decision
+        assessment = assess(session, draft, now, policy)
     except CaseError:
         return None
+    decision = assessment.decision
+    risk = (notes(assessment.risk, decision.risk_flags, policy)
+            if assessment.risk is not None else [])
     return {"eligible": decision.eligible, "text": decision.explanation,
-            "refund_amount": _money(decision.refund_amount), "review": decision.review.value}
+            "refund_amount": _money(decision.refund_amount), "review": decision.review.value,
+            "risk": [note.as_dict() for note in risk]}
+
+
+def _risk(session: Session, case: ReturnCase | None,
+          decision: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The risk flags the agent should know about: the case's stored ones (explained when
+    it opened), else those of the policy's decision on the claim in the conversation."""
+    if case is not None:
+        stored = case_notes(session, [case.id]).get(case.id)
+        if stored:
+            return stored
+    return list((decision or {}).get("risk") or [])
 
 
 def build_ticket(session: Session, request: HandoffRequest, now: datetime,
@@ -97,6 +115,7 @@ def build_ticket(session: Session, request: HandoffRequest, now: datetime,
     line = customer_line(session, request.customer_id, line_id) if customer and line_id else None
     reason = _reason(request.problem_reason) or (case.reason if case else None)
     order_value = line.unit_price * line.quantity if line else None
+    decision = _decision(session, request, now, policy)
     summary: dict[str, Any] = {
         "reason": request.reason,
         "customer": customer,
@@ -109,7 +128,8 @@ def build_ticket(session: Session, request: HandoffRequest, now: datetime,
         "problem": reason and {"reason": reason.value, "label": messages.REASON[reason],
                                "description": request.problem_description},
         "photos": list(request.evidence_ids),
-        "decision": _decision(session, request, now, policy),
+        "decision": decision,
+        "risk": _risk(session, case, decision),
         "case": case and {"id": case.id, "ref": case.ref, "state": case.state.value,
                           "state_label": messages.CASE_STATE[case.state],
                           "decision_text": case.decision_text,

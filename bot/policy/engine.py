@@ -22,7 +22,11 @@ class ClaimFacts:
     Quantities are in the order line's unit (盒, 斤, 个...); ``quantity_affected`` None means
     not known yet (the whole line is assumed). Datetimes are tz-aware; ``picked_up_at`` is None
     unless the stage is ``picked_up``. ``unopened`` None means not asked yet.
-    ``returns_last_30_days`` counts the customer's other cases in the policy's risk period.
+    ``returns_last_30_days`` counts the customer's other returns in the policy's risk period
+    (``frequent_returns_days``); ``history_score`` is their return-history score, 0–100,
+    computed by ``bot.risk.history`` with the policy's ``history`` rules. ``photo_reused``:
+    the photo (or an edited copy) is evidence of another case or customer; ``photo_stale``:
+    its camera time is well before pickup (``bot.risk.photos``).
     """
 
     category: Category
@@ -38,6 +42,7 @@ class ClaimFacts:
     photo_reused: bool = False
     photo_stale: bool = False
     returns_last_30_days: int = 0
+    history_score: int = 0
 
 
 @dataclass(frozen=True)
@@ -207,8 +212,10 @@ def _refusal(facts: ClaimFacts, rules: CategoryRules, expired: bool) -> str | No
 
 
 def _risk_flags(policy: Policy, facts: ClaimFacts) -> tuple[str, ...]:
+    """The policy's risk flags for the facts, in a fixed order (``bot.risk.FLAG_CODES``)."""
     flags = {
         "frequent_returns": facts.returns_last_30_days > policy.frequent_returns_max,
+        "return_history": facts.history_score >= policy.history.review_score,
         "photo_reused": facts.photo_reused,
         "photo_stale": facts.photo_stale,
     }
@@ -235,6 +242,8 @@ def _check(facts: ClaimFacts) -> None:
         raise ValueError(f"picked_up_at {facts.picked_up_at} is after now {facts.now}")
     if facts.unit_price < 0 or facts.quantity_bought <= 0 or facts.returns_last_30_days < 0:
         raise ValueError("unit_price and returns_last_30_days must not be negative, quantity_bought must be positive")
+    if not 0 <= facts.history_score <= 100:
+        raise ValueError(f"history_score must be 0..100, got {facts.history_score}")
     affected = facts.quantity_affected
     if affected is not None and not 0 < affected <= facts.quantity_bought:
         raise ValueError(f"quantity_affected {affected} must be above 0 and at most quantity_bought "

@@ -61,6 +61,26 @@ class CategoryRules:
 
 
 @dataclass(frozen=True)
+class HistoryRules:
+    """How a customer's return history scores (0–100; ``bot.risk.history``).
+
+    Points: ``per_recent_return`` for each return in the policy's
+    ``frequent_returns_days``; up to ``for_return_rate`` for the share of the order lines
+    of the last ``days`` days that were returned, nothing up to
+    ``usual_return_rate_percent`` and linearly more above it; ``per_rejected_claim`` for
+    each claim rejected in the last ``days`` days. ``review_score`` or more raises the
+    flag ``return_history``, which sends the claim to platform review.
+    """
+
+    days: int
+    per_recent_return: int
+    for_return_rate: int
+    usual_return_rate_percent: int
+    per_rejected_claim: int
+    review_score: int
+
+
+@dataclass(frozen=True)
 class Texts:
     """Customer-facing Chinese templates; field names match rule-id suffixes."""
 
@@ -95,6 +115,9 @@ class Policy:
     high_value_promotes: frozenset[Category]
     frequent_returns_max: int
     frequent_returns_days: int
+    history: HistoryRules
+    photo_match_bits: int
+    photo_stale_minutes: int
     leader_review_hours: int
     leader_escalate_hours: int
     platform_review_hours: int
@@ -169,6 +192,12 @@ class _Section:
             return value
         raise PolicyError(f"{self.path(key)}: expected a positive whole number, got {value!r}")
 
+    def whole(self, key: str, low: int, high: int) -> int:
+        value = self.raw(key)
+        if type(value) is int and low <= value <= high:
+            return value
+        raise PolicyError(f"{self.path(key)}: expected a whole number from {low} to {high}, got {value!r}")
+
     def flag(self, key: str) -> bool:
         value = self.raw(key)
         if type(value) is bool:
@@ -234,6 +263,9 @@ def _build(data: Any) -> Policy:
         high_value_promotes=frozenset(root.names("high_value_promotes", Category)),
         frequent_returns_max=risk.count("frequent_returns_max"),
         frequent_returns_days=risk.count("frequent_returns_days"),
+        history=_history(risk.section("history")),
+        photo_match_bits=risk.whole("photo_match_bits", 1, 71),
+        photo_stale_minutes=risk.whole("photo_stale_minutes", 0, 7 * 24 * 60),
         leader_review_hours=levels.count("leader_review_hours"),
         leader_escalate_hours=levels.count("leader_escalate_hours"),
         platform_review_hours=levels.count("platform_review_hours"),
@@ -269,6 +301,19 @@ def _category(section: _Section) -> CategoryRules:
     return rules
 
 
+def _history(section: _Section) -> HistoryRules:
+    rules = HistoryRules(
+        days=section.count("days"),
+        per_recent_return=section.whole("points_per_recent_return", 0, 100),
+        for_return_rate=section.whole("points_for_return_rate", 0, 100),
+        usual_return_rate_percent=section.whole("usual_return_rate_percent", 0, 99),
+        per_rejected_claim=section.whole("points_per_rejected_claim", 0, 100),
+        review_score=section.whole("review_score", 1, 100),
+    )
+    section.done()
+    return rules
+
+
 def _texts(section: _Section) -> Texts:
     texts = Texts(**{f.name: section.text(f.name) for f in dataclasses.fields(Texts)})
     section.done()
@@ -279,6 +324,8 @@ def _check(policy: Policy) -> None:
     missing = [c.value for c in Category if c not in policy.categories]
     if missing:
         raise PolicyError(f"categories: missing {', '.join(missing)}")
+    if policy.history.days < policy.frequent_returns_days:
+        raise PolicyError("risk.history.days must not be shorter than risk.frequent_returns_days")
     if policy.auto_approve_limit > policy.leader_approval_limit:
         raise PolicyError("money: auto_approve_limit must not exceed leader_approval_limit")
     for category in Category:

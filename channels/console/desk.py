@@ -22,6 +22,7 @@ from bot.handoff.wait import mark_seen
 from bot.messages import DESK_QUICK_REPLIES
 from bot.messaging import first_time, forget, undeliverable_for
 from bot.orders import recent_lines
+from bot.risk import case_notes
 from bot.satisfaction import follow_ups
 from bot.settings import get_settings
 from bot.timefmt import local_time
@@ -67,15 +68,20 @@ def load_ticket(ticket_id: int, staff_id: int, now: datetime) -> TicketData:
             "customer": views.customer_card(customer, with_phone=bool(undeliverable)),
             "orders": views.order_rows(recent_lines(session, customer.id, now)) if customer
             else [],
-            "cases": [views.case_row(c) for c in
-                      customer_cases(session, customer.id, limit=CASES_SHOWN)] if customer
-            else [],
+            "cases": _case_rows(session, customer.id) if customer else [],
             "notes": views.note_rows(ticket.notes),
             "undeliverable": views.undeliverable_rows(undeliverable),
             "quick_replies": list(DESK_QUICK_REPLIES),
             "resolutions": views.resolution_options(),
         }
         return TicketData(view, ticket.conversation_id, ticket.customer_id)
+
+
+def _case_rows(session, customer_id: int) -> list[dict[str, Any]]:
+    """The customer's latest cases, each with its risk flags explained for staff."""
+    cases = customer_cases(session, customer_id, limit=CASES_SHOWN)
+    risk = case_notes(session, [c.id for c in cases])
+    return [views.case_row(c, risk.get(c.id)) for c in cases]
 
 
 def delivery_state(ticket_id: int) -> dict[str, Any]:

@@ -89,7 +89,9 @@ def order_rows(lines: Iterable[LineView]) -> list[dict[str, Any]]:
     } for line in lines]
 
 
-def case_row(case: CaseView) -> dict[str, Any]:
+def case_row(case: CaseView, risk: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One case for the desk; ``risk``: its risk flags with the reviewer's explanations
+    (``bot.risk.case_notes``), for staff only."""
     return {
         "id": case.id, "ref": case.ref, "state": case.state.value,
         "state_label": messages.CASE_STATE[case.state],
@@ -101,6 +103,7 @@ def case_row(case: CaseView) -> dict[str, Any]:
         "compensation": amount(case.compensation),
         "decision_text": case.decision_text, "review": case.review.value,
         "decidable": case.state in DECIDABLE,
+        "risk": list(risk or []),
         "created_at": iso(case.created_at),
         "events": [{"at": iso(e.at), "actor": e.actor, "kind": e.kind, "note": e.note,
                     "to_state": e.to_state and e.to_state.value} for e in case.events],

@@ -21,18 +21,25 @@ from bot.evidence import (
     NotAnImage,
     PhotoDownloadFailed,
     PhotoTooLarge,
+    PhotoUnclear,
     fetch_photo,
     inspect_image,
     photo_flags,
     store_photo,
 )
 from bot.evidence.images import ALLOWED_FORMATS, MIN_SIDE
-from tests.images import jpeg_bytes, png_bytes
+from tests.images import jpeg_bytes, photo, png_bytes
 
 
-def encoded(fmt: str, size: tuple[int, int] = (64, 64), mode: str = "RGB") -> bytes:
+def encoded(fmt: str, size: tuple[int, int] = (160, 120), mode: str = "RGB") -> bytes:
     buffer = io.BytesIO()
-    Image.new(mode, size, 0).save(buffer, format=fmt)
+    photo(fmt, size).convert(mode).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def with_exif(exif: Image.Exif) -> bytes:
+    buffer = io.BytesIO()
+    photo("exif", (160, 120)).save(buffer, format="JPEG", exif=exif)
     return buffer.getvalue()
 
 
@@ -55,8 +62,8 @@ def test_accepted_pictures(data: bytes, mime: str, extension: str) -> None:
 
 
 def test_size_is_read() -> None:
-    info = inspect_image(png_bytes(64, 48))
-    assert (info.width, info.height, info.taken_at) == (64, 48, None)
+    info = inspect_image(png_bytes(160, 120))
+    assert (info.width, info.height, info.taken_at) == (160, 120, None)
 
 
 def test_camera_time_is_china_local_converted_to_utc() -> None:
@@ -67,17 +74,13 @@ def test_camera_time_is_china_local_converted_to_utc() -> None:
 def test_camera_time_in_the_main_exif_block_is_used_too() -> None:
     exif = Image.Exif()
     exif[0x0132] = "2026:11:21 14:05:00"  # DateTime, no DateTimeOriginal
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 64)).save(buffer, format="JPEG", exif=exif)
-    assert inspect_image(buffer.getvalue()).taken_at == datetime(2026, 11, 21, 6, 5, tzinfo=timezone.utc)
+    assert inspect_image(with_exif(exif)).taken_at == datetime(2026, 11, 21, 6, 5, tzinfo=timezone.utc)
 
 
 def test_a_nonsense_camera_time_is_ignored() -> None:
     exif = Image.Exif()
     exif.get_ifd(0x8769)[0x9003] = "0000:00:00 00:00:00"
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 64)).save(buffer, format="JPEG", exif=exif)
-    assert inspect_image(buffer.getvalue()).taken_at is None
+    assert inspect_image(with_exif(exif)).taken_at is None
 
 
 @pytest.mark.parametrize(
@@ -101,8 +104,9 @@ def test_not_pictures(data: bytes) -> None:
     [(MIN_SIDE - 1, 100), (100, MIN_SIDE - 1), (16, 16)],
 )
 def test_pictures_too_small_to_show_anything(width: int, height: int) -> None:
-    with pytest.raises(NotAnImage):
+    with pytest.raises(PhotoUnclear) as refused:
         inspect_image(png_bytes(width, height))
+    assert refused.value.why == "tiny" and isinstance(refused.value, NotAnImage)
 
 
 def test_smallest_accepted_side() -> None:
@@ -113,13 +117,15 @@ def test_smallest_accepted_side() -> None:
 def test_formats_not_allowed(fmt: str) -> None:
     assert fmt not in ALLOWED_FORMATS
     with pytest.raises(NotAnImage):
-        inspect_image(encoded(fmt, (64, 64) if fmt == "TIFF" else (32, 32)))
+        inspect_image(encoded(fmt, (160, 120) if fmt == "TIFF" else (128, 128)))
 
 
 def test_an_enormous_picture_is_refused() -> None:
     # 56 million pixels in a few kilobytes: a decompression bomb for whoever opens it.
+    buffer = io.BytesIO()
+    Image.new("1", (8000, 7000), 0).save(buffer, format="PNG")
     with pytest.raises(NotAnImage):
-        inspect_image(encoded("PNG", (8000, 7000), mode="1"))
+        inspect_image(buffer.getvalue())
 
 
 # ---------------------------------------------------------------- fetch_photo
@@ -235,7 +241,7 @@ def test_store_photo_is_content_addressed(app_db, evidence_dir: Path) -> None:
         row = session.get(Evidence, view.id)
         assert (row.customer_id, row.conversation_id, row.mime_type, row.size_bytes,
                 row.width, row.height, row.case_id) == (customer, "demo-1", "image/png", len(data),
-                                                         64, 48, None)
+                                                         160, 120, None)
         assert row.source_url == "http://example.invalid/a.png"
 
 
