@@ -26,6 +26,8 @@ from channels.console.stream import EventStream
 logger = logging.getLogger(__name__)
 
 MAX_REPLY = 1000
+MAX_JSON_BODY = 64 * 1024  # the largest desk request (a reply, a note) is a few KB
+TOO_LARGE = "请求内容太大（最多{limit}字节），未处理。"
 END_ACTION = "action_handoff_end"
 PHOTO_HEADERS = {"Cache-Control": "private, max-age=3600", "Content-Disposition": "inline"}
 
@@ -34,10 +36,12 @@ def body_of(request: Request) -> dict[str, Any]:
     """The JSON object sent (``{}`` for an empty body).
 
     Raises:
-        Refusal: not JSON, or not an object.
+        Refusal: over ``MAX_JSON_BODY`` (413, not parsed), not JSON, or not an object.
     """
     if not request.body:
         return {}
+    if len(request.body) > MAX_JSON_BODY:
+        raise Refusal(413, TOO_LARGE.format(limit=MAX_JSON_BODY))
     try:
         data = request.json
     except InvalidUsage:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any
@@ -16,13 +17,15 @@ from telegram.error import TelegramError
 from bot.db.base import utcnow
 from bot.db.session import unit_of_work
 from bot.messaging import first_time
-from bot.settings import TelegramSettings, get_settings
+from bot.settings import RateLimitSettings, TelegramSettings, get_settings
+from channels.ratelimit import SLOW_DOWN, WebhookGuard, address_buckets, sender_buckets
 from channels.telegram.client import make_bot
 from channels.telegram.courier import CHANNEL, Courier
 from channels.telegram.dispatch import Dispatcher, OnNewMessage
 from channels.telegram.output import TelegramOutput
 from channels.telegram.updates import classify
 from channels.telegram.webhook import (
+    MAX_BODY_BYTES,
     SECRET_HEADER,
     BadUpdate,
     BodyTooLarge,
@@ -51,11 +54,20 @@ class TelegramInput(InputChannel):
             which case the webhook answers 503.
         clock: The current time (for de-duplication records and the outbox).
         poll_seconds: How often the outbox's retry loop runs.
+        limits: Updates per Telegram user, and requests failing the secret-token check per
+            address (``channels.ratelimit``; default: ``RATE_LIMIT_*``).
+        monotonic: The rate limits' clock.
     """
 
     def __init__(self, telegram: TelegramSettings | None = None, *,
-                 clock: Callable[[], datetime] = utcnow, poll_seconds: float = 1.0) -> None:
+                 clock: Callable[[], datetime] = utcnow, poll_seconds: float = 1.0,
+                 limits: RateLimitSettings | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.telegram = telegram
+        limits = limits or get_settings().rate_limits
+        self.senders = sender_buckets(limits, monotonic)
+        self.guard = WebhookGuard("telegram", MAX_BODY_BYTES, address_buckets(limits, monotonic),
+                                  count_every_request=False)
         self.bot = make_bot(telegram) if telegram else None
         self.courier = Courier(self.bot, clock, poll_seconds) if self.bot else None
         self._dispatcher = (Dispatcher(self.bot, TelegramOutput(self.courier), self.name())
@@ -86,6 +98,8 @@ class TelegramInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             status, text = await self.receive(request.body, request.headers.get(SECRET_HEADER),
                                               on_new_message)
+            if status in (400, 403, 413):
+                self.guard.failed(request)
             return response.text(text, status=status)
 
         @webhook.listener("after_server_start")
@@ -96,7 +110,7 @@ class TelegramInput(InputChannel):
         async def stop(*_: Any) -> None:
             await self.stop()
 
-        return webhook
+        return self.guard.install(webhook, ["receive"])
 
     async def receive(self, body: bytes, secret: str | None,
                       on_new_message: OnNewMessage) -> tuple[int, str]:
@@ -126,7 +140,19 @@ class TelegramInput(InputChannel):
         if not fresh:
             logger.info("telegram: update %s received again, skipped", update.update_id)
             return 200, "duplicate"
-        self._spawn(self._dispatcher.handle(classify(update), on_new_message))
+        inbound = classify(update)
+        if inbound.sender_id is not None:
+            decision = self.senders.take(inbound.sender_id)
+            if not decision.allowed:
+                # 200 all the same: an error would make Telegram deliver it again.
+                logger.log(logging.WARNING if decision.notify else logging.INFO,
+                           "telegram: %s is over the message limit, update %s dropped",
+                           inbound.sender_id, update.update_id)
+                if decision.notify:
+                    self._spawn(TelegramOutput(self.courier).send_text_message(
+                        inbound.sender_id, SLOW_DOWN))
+                return 200, "rate limited"
+        self._spawn(self._dispatcher.handle(inbound, on_new_message))
         return 200, "ok"
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel
@@ -9,7 +11,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.settings import WeChatSettings, get_settings
+from bot.settings import RateLimitSettings, WeChatSettings, get_settings
+from channels.ratelimit import WebhookGuard, address_buckets, sender_buckets
+from channels.wechat import wire
 from channels.wechat.client import ApiClient
 from channels.wechat.delivery import DeliveryWorker
 from channels.wechat.outbound import WeChatOutput
@@ -34,9 +38,18 @@ class WeChatInput(InputChannel):
     background through the outbox. Without configuration both answer 503.
     """
 
-    def __init__(self, settings: WeChatSettings | None = None) -> None:
-        """Creates the channel; ``settings=None`` means WeChat is not configured."""
+    def __init__(self, settings: WeChatSettings | None = None,
+                 limits: RateLimitSettings | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        """Creates the channel; ``settings=None`` means WeChat is not configured.
+
+        ``limits`` (default: ``RATE_LIMIT_*``): messages per openid, and requests failing
+        verification per address (``channels.ratelimit``), on the ``monotonic`` clock.
+        """
         self.settings = settings
+        limits = limits or get_settings().rate_limits
+        self.guard = WebhookGuard("wechat", wire.MAX_BODY_BYTES,
+                                  address_buckets(limits, monotonic), count_every_request=False)
         self.client: ApiClient | None = None
         self.worker: DeliveryWorker | None = None
         self.output: WeChatOutput | None = None
@@ -45,7 +58,8 @@ class WeChatInput(InputChannel):
             self.client = ApiClient(settings)
             self.worker = DeliveryWorker(self.client)
             self.output = WeChatOutput(on_enqueued=self.worker.wake)
-            self.webhook = WeChatWebhook(settings, self.client, self.output)
+            self.webhook = WeChatWebhook(settings, self.client, self.output,
+                                         senders=sender_buckets(limits, monotonic))
 
     @classmethod
     def name(cls) -> str:
@@ -75,8 +89,11 @@ class WeChatInput(InputChannel):
         if self.webhook is None:
             return _reply(NOT_CONFIGURED)
         self.worker.start()
-        return _reply(await self.webhook.receive(_query(request), request.body or b"",
-                                                 on_new_message))
+        answer = await self.webhook.receive(_query(request), request.body or b"",
+                                            on_new_message)
+        if answer.status in (400, 403, 413):
+            self.guard.failed(request)
+        return _reply(answer)
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         wechat = Blueprint("wechat_webhook", __name__)
@@ -94,4 +111,4 @@ class WeChatInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             return await self.on_post(request, on_new_message)
 
-        return wechat
+        return self.guard.install(wechat, ["receive"])

@@ -17,6 +17,7 @@ from bot.db.base import utcnow
 from bot.db.session import unit_of_work
 from bot.messaging import first_time
 from bot.settings import WeChatSettings
+from channels.ratelimit import SLOW_DOWN, TokenBuckets
 from channels.wechat import wire
 from channels.wechat.client import ApiClient
 from channels.wechat.inbound import Inbound, Kind, classify
@@ -51,11 +52,13 @@ class WeChatWebhook:
     """Verification (GET) and messages (POST) for one Official Account."""
 
     def __init__(self, settings: WeChatSettings, client: ApiClient, output: WeChatOutput,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 senders: TokenBuckets | None = None) -> None:
         self.settings = settings
         self.client = client
         self.output = output
         self._clock = clock
+        self.senders = senders  # messages per openid (channels.ratelimit); None: no limit
         self._tasks: set[asyncio.Task] = set()
         self._locks: dict[str, asyncio.Lock] = {}
         self._queued: Counter[str] = Counter()
@@ -93,10 +96,23 @@ class WeChatWebhook:
         if not await asyncio.to_thread(_accept_once, inbound.key):
             logger.info("wechat: %s already accepted, retry ignored", inbound.key)
             return SUCCESS
-        task = asyncio.get_running_loop().create_task(self._in_order(inbound, on_new_message))
+        if self.senders is not None:
+            decision = self.senders.take(inbound.openid)
+            if not decision.allowed:
+                # Still "success": an error would make WeChat retry, adding to the flood.
+                logger.log(logging.WARNING if decision.notify else logging.INFO,
+                           "wechat: %s is over the message limit, %s dropped",
+                           inbound.openid, inbound.key)
+                if decision.notify:
+                    self._spawn(self.output.send_texts(inbound.openid, [SLOW_DOWN]))
+                return SUCCESS
+        self._spawn(self._in_order(inbound, on_new_message))
+        return SUCCESS
+
+    def _spawn(self, work: Awaitable[Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return SUCCESS
 
     async def drain(self) -> None:
         """Waits until every accepted message has been handled (for tests and shutdown)."""

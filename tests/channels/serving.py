@@ -2,6 +2,7 @@
 with a stand-in for Rasa's agent that records the messages it is handed."""
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -47,3 +48,22 @@ async def served(*channels: InputChannel) -> AsyncIterator[SimpleNamespace]:
         await server.before_stop()
         await server.close()
         await server.after_stop()
+
+
+async def declared_post(url: str, path: str, declared_bytes: int,
+                        headers: dict[str, str] | None = None) -> tuple[int, str]:
+    """POSTs headers announcing a ``declared_bytes`` body and sends only its first bytes,
+    as a client streaming a huge upload would; returns the status and body of the answer
+    (which must come before the body, since the rest never does)."""
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    lines = [f"POST {path} HTTP/1.1", f"Host: {host}", f"Content-Length: {declared_bytes}",
+             *(f"{name}: {value}" for name, value in (headers or {}).items())]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + b"{" + b" " * 1023)
+    await writer.drain()
+    try:
+        raw = await asyncio.wait_for(reader.read(), 10)
+    finally:
+        writer.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body.decode("utf-8", "replace")
