@@ -7,7 +7,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup lock run shell train leader-code review-export supplier-report test lint test-unit test-rasa test-services migrate seed staff eval bench clean
+.PHONY: setup lock run run-prod shell train leader-code review-export supplier-report test lint test-unit test-rasa test-services migrate seed staff eval bench clean
 
 ## Create .venv with Python 3.10 and install the locked dependencies (idempotent).
 setup:
@@ -20,6 +20,11 @@ lock:
 ## Train if needed, migrate and seed the embedded database, start every process.
 run:
 	@$(PY) -m bot.cli run
+
+## The production profile: PostgreSQL, Redis lock store, RabbitMQ events, two Rasa
+## replicas and two action servers behind nginx on RASA_PORT (README, "Production profile").
+run-prod:
+	@$(PY) -m bot.launcher prod
 
 ## Chat with the running assistant in this terminal (start `make run` first):
 ## make shell [SENDER=demo-2 | SENDER=leader-1]

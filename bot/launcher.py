@@ -3,11 +3,17 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 import yaml
 
@@ -16,8 +22,11 @@ from bot.db.base import utcnow
 from bot.db.migrate import upgrade
 from bot.db.session import unit_of_work
 from bot.seed import seed_demo
-from bot.settings import ROOT, Settings, get_settings
+from bot.settings import ROOT, Settings, get_settings, load_settings
 from bot.training import ensure_model
+
+#: Redis keys of Rasa's conversation locks: ``aftersales:lock:<sender id>``.
+LOCK_KEY_PREFIX = "aftersales"
 
 
 def prepare_database(settings: Settings) -> list[str]:
@@ -27,13 +36,69 @@ def prepare_database(settings: Settings) -> list[str]:
         return seed_demo(session, utcnow()).lines()
 
 
-def write_endpoints(settings: Settings, run_dir: Path) -> Path:
-    """Rasa's endpoints file with the configured action server address."""
+def lock_store_config(redis_url: str) -> dict[str, Any]:
+    """Rasa's ``lock_store: type: redis`` for ``redis://[user:password@]host:port/db``
+    (Rasa 3.6's ``RedisLockStore`` takes host, port and db, not a URL)."""
+    url = urlsplit(redis_url)
+    if url.scheme not in ("redis", "rediss"):
+        raise ValueError(f"REDIS_URL must be redis://host:port/db, not {redis_url!r}")
+    config: dict[str, Any] = {
+        "type": "redis", "url": url.hostname or "127.0.0.1", "port": url.port or 6379,
+        "db": int(url.path.strip("/") or 0), "key_prefix": LOCK_KEY_PREFIX,
+    }
+    if url.username:
+        config["username"] = unquote(url.username)
+    if url.password:
+        config["password"] = unquote(url.password)
+    if url.scheme == "rediss":
+        config["use_ssl"] = True
+    return config
+
+
+def event_broker_config(amqp_url: str, queue: str) -> dict[str, Any]:
+    """Rasa's ``event_broker: type: pika`` for ``amqp://user:password@host:port/vhost``:
+    every tracker event is published to the fanout exchange ``rasa-exchange`` and the
+    durable ``queue`` bound to it (``channels.broker_consumer`` reads it)."""
+    url = urlsplit(amqp_url)
+    if url.scheme not in ("amqp", "amqps"):
+        raise ValueError(f"EVENT_BROKER_URL must be amqp://user:password@host:port/, "
+                         f"not {amqp_url!r}")
+    host, port = url.hostname or "127.0.0.1", url.port or 5672
+    vhost = unquote(url.path[1:]) if len(url.path) > 1 else "/"
+    return {
+        "type": "pika",
+        # A vhost other than "/" needs the URL form (Rasa adds the credentials to it).
+        "url": host if vhost == "/" else f"{url.scheme}://{host}:{port}/{quote(vhost, safe='')}",
+        "port": port,
+        "username": unquote(url.username or "guest"),
+        "password": unquote(url.password or "guest"),
+        "queues": [queue],
+    }
+
+
+def endpoints_config(settings: Settings) -> dict[str, Any]:
+    """``endpoints.yml`` with the configured action server address, plus the Redis lock
+    store when ``REDIS_URL`` is set and the RabbitMQ event broker when
+    ``EVENT_BROKER_URL`` is set (neither by default: ``make run`` is unchanged)."""
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     endpoints["action_endpoint"]["url"] = settings.action_endpoint_url
+    if settings.redis_url:
+        endpoints["lock_store"] = lock_store_config(settings.redis_url)
+    if settings.event_broker_url:
+        endpoints["event_broker"] = event_broker_config(settings.event_broker_url,
+                                                        settings.event_queue)
+    return endpoints
+
+
+def write_endpoints(settings: Settings, run_dir: Path, name: str = "endpoints.yml") -> Path:
+    """Rasa's endpoints file (``endpoints_config``), readable by this user only (it may
+    hold the Redis and RabbitMQ passwords)."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    path = run_dir / "endpoints.yml"
-    path.write_text(yaml.safe_dump(endpoints, allow_unicode=True), encoding="utf-8")
+    path = run_dir / name
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(yaml.safe_dump(endpoints_config(settings), allow_unicode=True,
+                                   sort_keys=False), encoding="utf-8")
     return path
 
 
@@ -104,3 +169,542 @@ def run() -> int:
                 process.wait(timeout=max(deadline - time.monotonic(), 0.1))
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+# --- the production profile: ``make run-prod`` -----------------------------------------
+
+#: Where ``make run-prod`` finds its services unless the environment says otherwise.
+PROD_DEFAULTS = {
+    "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/bot_prod",
+    "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "EVENT_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/",
+}
+#: What the launcher sets for every product process (Rasa replicas and action servers);
+#: deploy/compose.yaml and deploy/k8s/ give their containers the same names
+#: (tests/services/test_deploy_files.py keeps them in step).
+PRODUCT_ENV = ("DATABASE_URL", "TRACKER_STORE_URL", "REDIS_URL", "EVENT_BROKER_URL",
+               "EVENT_BROKER_QUEUE", "DATA_DIR", "RASA_API_TOKEN", "CONSOLE_SECRET",
+               "RASA_URL", "PUBLIC_URL", "ACTION_ENDPOINT_URL")
+#: Set for the Rasa replicas only: Sanic takes the client's address from nginx's
+#: X-Forwarded-For (one proxy), so per-IP limits and sign-in records see the client.
+RASA_ONLY_ENV = {"SANIC_PROXIES_COUNT": "1"}
+PROD_STARTUP_SECONDS = 300
+
+
+class ServiceMissing(RuntimeError):
+    """A service the production profile needs is not there; the message says which."""
+
+
+@dataclass(frozen=True)
+class ProdTopology:
+    """Who listens where: nginx on ``rasa_port`` (Rasa) and ``actions_port`` (actions),
+    the replicas and action servers on their own loopback ports behind it."""
+
+    rasa_port: int
+    actions_port: int
+    rasa_ports: tuple[int, ...]
+    action_ports: tuple[int, ...]
+    host: str = "127.0.0.1"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ProdTopology":
+        """nginx on RASA_PORT / ACTIONS_PORT; replicas on the ports right after them."""
+        return cls(settings.rasa_port, settings.actions_port,
+                   tuple(settings.rasa_port + 1 + n for n in range(settings.rasa_replicas)),
+                   tuple(settings.actions_port + 1 + n for n in range(settings.action_servers)))
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+
+def nginx_config(*, rasa_listen: str, actions_listen: str, rasa_servers: list[str],
+                 action_servers: list[str], user: str | None = None,
+                 access_log: str | None = "logs/access.log", worker_processes: int = 1) -> str:
+    """nginx in front of the Rasa replicas and the action servers.
+
+    Relative paths (pid, temp files, logs) are relative to nginx's prefix (``-p``), so it
+    runs unprivileged from any directory. Server-sent events (the desk's
+    ``/console/api/events``) are passed through unbuffered; a WeChat user's messages go
+    to one replica (hash of ``openid``), which keeps them in order; a POST is never
+    retried on another replica once sent (no doubled messages).
+    """
+    def servers(addresses: list[str]) -> str:
+        return "".join(f"        server {a} max_fails=1 fail_timeout=5s;\n" for a in addresses)
+
+    proxy = """\
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host $http_host;
+            proxy_next_upstream error timeout;
+"""
+    return f"""\
+# Generated by bot/launcher.py (nginx_config); make run-prod writes its own copy.
+{f"user {user};" if user else "# (no user directive: started unprivileged)"}
+worker_processes {worker_processes};
+pid nginx.pid;
+error_log stderr warn;
+
+events {{
+    worker_connections 4096;
+}}
+
+http {{
+    {f"access_log {access_log} combined buffer=64k flush=2s;" if access_log else "access_log off;"}
+    client_body_temp_path tmp/client_body;
+    proxy_temp_path tmp/proxy;
+    fastcgi_temp_path tmp/fastcgi;
+    uwsgi_temp_path tmp/uwsgi;
+    scgi_temp_path tmp/scgi;
+    client_max_body_size 12m;
+    client_body_buffer_size 1m;
+    server_tokens off;
+
+    upstream rasa {{
+{servers(rasa_servers)}        keepalive 64;
+    }}
+    upstream rasa_by_openid {{
+        hash $arg_openid consistent;
+{servers(rasa_servers)}        keepalive 64;
+    }}
+    upstream actions {{
+{servers(action_servers)}        keepalive 64;
+    }}
+
+    server {{
+        listen {rasa_listen};
+        location = /console/api/events {{
+{proxy}            proxy_buffering off;
+            proxy_cache off;
+            proxy_read_timeout 1h;
+            proxy_pass http://rasa;
+        }}
+        location /webhooks/wechat/ {{
+{proxy}            proxy_read_timeout 120s;
+            proxy_pass http://rasa_by_openid;
+        }}
+        location / {{
+{proxy}            proxy_read_timeout 120s;
+            proxy_pass http://rasa;
+        }}
+    }}
+
+    server {{
+        listen {actions_listen};
+        location / {{
+{proxy}            proxy_read_timeout 120s;
+            proxy_pass http://actions;
+        }}
+    }}
+}}
+"""
+
+
+def local_nginx_config(topology: ProdTopology) -> str:
+    """The run-prod nginx: loopback only; as root, its workers run as ``nobody``."""
+    user = "nobody nogroup" if os.geteuid() == 0 else None
+    host = topology.host
+    return nginx_config(rasa_listen=f"{host}:{topology.rasa_port}",
+                        actions_listen=f"{host}:{topology.actions_port}",
+                        rasa_servers=[f"{host}:{p}" for p in topology.rasa_ports],
+                        action_servers=[f"{host}:{p}" for p in topology.action_ports],
+                        user=user)
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None)
+    if found is None:
+        raise ServiceMissing("nginx is not installed: run `make setup` (installs Debian's "
+                             "nginx package) or `apt-get install nginx`.")
+    return found
+
+
+def ensure_postgres_database(url: str) -> bool:
+    """Creates the database of ``url`` on its server if it is missing; True if created.
+
+    Raises:
+        ServiceMissing: not a PostgreSQL URL, or the server cannot be reached.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        raise ServiceMissing(f"the production profile keeps its data in PostgreSQL; "
+                             f"DATABASE_URL is {parsed.get_backend_name()} ({url!r})")
+    name = parsed.database
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                          future=True, connect_args={"connect_timeout": 5})
+    try:
+        with admin.connect() as connection:
+            if connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                 {"name": name}):
+                return False
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            return True
+    except Exception as error:
+        raise ServiceMissing(
+            f"PostgreSQL is not reachable at {parsed.host or 'localhost'}:{parsed.port or 5432}"
+            f" ({type(error).__name__}: {str(error).strip().splitlines()[0]}). make run-prod "
+            "needs PostgreSQL; start it or point DATABASE_URL at one.") from error
+    finally:
+        admin.dispose()
+
+
+def check_redis(url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5).ping()
+    except Exception as error:
+        raise ServiceMissing(f"Redis is not reachable at {_where(url)} ({error}). "
+                             "make run-prod needs Redis for Rasa's lock store; start it or "
+                             "set REDIS_URL.") from error
+
+
+def check_rabbitmq(url: str) -> None:
+    import asyncio
+
+    import aio_pika
+
+    async def probe() -> None:
+        connection = await aio_pika.connect(url, timeout=5)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except Exception as error:
+        raise ServiceMissing(f"RabbitMQ is not reachable at {_where(url)} "
+                             f"({type(error).__name__}: {error}). make run-prod needs RabbitMQ"
+                             " for conversation events; start it or set EVENT_BROKER_URL.") \
+            from error
+
+
+def _where(url: str) -> str:
+    """host:port of a service URL, never its password."""
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
+
+def check_services(settings: Settings) -> None:
+    """Fails with a clear message when a service of the production profile is missing."""
+    nginx_binary()
+    ensure_postgres_database(settings.database_url)
+    if settings.tracker_store_url != settings.database_url:
+        ensure_postgres_database(settings.tracker_store_url)
+    if not settings.redis_url:
+        raise ServiceMissing("REDIS_URL is empty: the replicas need Redis's lock store")
+    check_redis(settings.redis_url)
+    if not settings.event_broker_url:
+        raise ServiceMissing("EVENT_BROKER_URL is empty: the profile publishes conversation "
+                             "events to RabbitMQ")
+    check_rabbitmq(settings.event_broker_url)
+
+
+def prod_environment(env: dict[str, str] | None = None) -> dict[str, str]:
+    """``env`` (``os.environ``) with the production defaults for what it leaves unset."""
+    env = dict(os.environ if env is None else env)
+    for name, value in PROD_DEFAULTS.items():
+        if not env.get(name):
+            env[name] = value
+    return env
+
+
+def _secret_file(path: Path, make: Callable[[], str]) -> str:
+    """A secret kept in ``path`` (mode 600) so that restarts keep it."""
+    if path.exists():
+        value = path.read_text(encoding="utf-8").strip()
+        if value:
+            return value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    value = make()
+    path.write_text(value, encoding="utf-8")
+    return value
+
+
+@dataclass
+class Process:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    log: Path
+    health: str
+    popen: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.popen.pid if self.popen else None
+
+    def start(self) -> None:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as out:
+            self.popen = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=out,
+                                          stderr=subprocess.STDOUT, start_new_session=True)
+
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+@dataclass
+class ProdStack:
+    """The running production profile: its processes, ports, token and run directory."""
+
+    topology: ProdTopology
+    processes: list[Process]
+    token: str
+    run_dir: Path
+    settings: Settings
+
+    @property
+    def url(self) -> str:
+        return self.topology.url
+
+    def by_name(self, name: str) -> Process:
+        return next(p for p in self.processes if p.name == name)
+
+    def replica_url(self, n: int) -> str:
+        return f"http://{self.topology.host}:{self.topology.rasa_ports[n]}"
+
+    def pids(self) -> dict[str, int]:
+        return {p.name: p.pid for p in self.processes if p.pid is not None}
+
+    def stopped(self) -> list[Process]:
+        return [p for p in self.processes if not p.running()]
+
+
+def _wait_healthy(processes: list[Process], deadline: float) -> None:
+    import urllib.request
+
+    waiting = list(processes)
+    while waiting:
+        for process in list(waiting):
+            if not process.running():
+                raise RuntimeError(f"{process.name} exited while starting "
+                                   f"(log {process.log}):\n{process.tail()}")
+            try:
+                with urllib.request.urlopen(process.health, timeout=2):
+                    waiting.remove(process)
+            except OSError:
+                pass
+        if waiting and time.monotonic() > deadline:
+            raise RuntimeError(f"{', '.join(p.name for p in waiting)} did not come up in "
+                               f"{PROD_STARTUP_SECONDS}s; see {waiting[0].log}")
+        if waiting:
+            time.sleep(0.5)
+
+
+def _stop(processes: list[Process], timeout: float = 15) -> None:
+    for process in reversed(processes):
+        if process.running():
+            # nginx: TERM is its fast shutdown (QUIT would wait for open desk streams).
+            process.popen.send_signal(signal.SIGTERM if process.name == "nginx"
+                                      else signal.SIGINT)
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        if process.popen is None:
+            continue
+        try:
+            process.popen.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            process.popen.kill()
+            process.popen.wait()
+
+
+@contextmanager
+def prod_stack(settings: Settings, topology: ProdTopology | None = None, *,
+               run_dir: Path | None = None, model: Path | None = None,
+               extra_env: dict[str, str] | None = None) -> Iterator[ProdStack]:
+    """Starts the action servers, the Rasa replicas and nginx (in that order, each
+    healthy before the next) against the configured PostgreSQL, Redis and RabbitMQ;
+    stops them all when the block ends. The database must be migrated already.
+
+    Raises:
+        ServiceMissing: a service is not there (``check_services``).
+    """
+    topology = topology or ProdTopology.from_settings(settings)
+    run_dir = run_dir or settings.data_dir / "prod"
+    model = model or ensure_model()
+    token = settings.rasa_api_token or secrets.token_hex(24)
+    console_secret = (settings.console_secret if os.environ.get("CONSOLE_SECRET") else
+                      _secret_file(run_dir / "console-secret", lambda: secrets.token_urlsafe(32)))
+    host = topology.host
+    env_settings = {
+        "DATABASE_URL": settings.database_url,
+        "TRACKER_STORE_URL": settings.tracker_store_url,
+        "REDIS_URL": settings.redis_url or "",
+        "EVENT_BROKER_URL": settings.event_broker_url or "",
+        "EVENT_BROKER_QUEUE": settings.event_queue,
+        "DATA_DIR": str(settings.data_dir),
+        "RASA_API_TOKEN": token,
+        "CONSOLE_SECRET": console_secret,
+        "RASA_URL": topology.url,
+        "PUBLIC_URL": settings.public_url if os.environ.get("PUBLIC_URL") else topology.url,
+        "ACTION_ENDPOINT_URL": f"http://{host}:{topology.actions_port}/webhook",
+    }
+    assert set(env_settings) == set(PRODUCT_ENV)
+    base_env = {**os.environ, "PYTHONPATH": str(ROOT), **env_settings, **(extra_env or {})}
+    endpoints = write_endpoints(load_settings(base_env), run_dir)
+    logs = run_dir / "logs"
+    python = sys.executable
+    actions = [
+        Process(f"actions-{n + 1}",
+                [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+                {**base_env, "SANIC_HOST": host}, logs / f"actions-{n + 1}.log",
+                f"http://{host}:{port}/health")
+        for n, port in enumerate(topology.action_ports)
+    ]
+    replicas = [
+        Process(f"rasa-{n + 1}",
+                [python, "-m", "rasa", "run", "--enable-api", "--model", str(model),
+                 "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
+                 "--interface", host, "--port", str(port), f"--auth-token={token}"],
+                {**base_env, **RASA_ONLY_ENV}, logs / f"rasa-{n + 1}.log",
+                f"http://{host}:{port}/status?token={token}")
+        for n, port in enumerate(topology.rasa_ports)
+    ]
+    nginx_dir = run_dir / "nginx"
+    for sub in ("tmp", "logs"):
+        (nginx_dir / sub).mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:  # workers run as nobody and write proxy temp files here
+        for sub in ("", "tmp", "logs"):
+            os.chmod(nginx_dir / sub, 0o777 if sub == "tmp" else 0o755)
+    (nginx_dir / "nginx.conf").write_text(local_nginx_config(topology), encoding="utf-8")
+    nginx = Process("nginx", [nginx_binary(), "-p", str(nginx_dir), "-c", "nginx.conf",
+                              "-e", "stderr", "-g", "daemon off;"],
+                    dict(os.environ), logs / "nginx.log", f"{topology.url}/")
+    stack = ProdStack(topology, [*actions, *replicas, nginx], token, run_dir,
+                      load_settings(base_env))
+    deadline = time.monotonic() + PROD_STARTUP_SECONDS
+    try:
+        for group in (actions, replicas, [nginx]):
+            for process in group:
+                process.start()
+            _wait_healthy(group, deadline)
+        yield stack
+    finally:
+        _stop(stack.processes)
+
+
+def run_prod() -> int:
+    """``make run-prod``: PostgreSQL, Redis and RabbitMQ checked, the database created,
+    migrated and seeded if needed, the model trained if needed, then two action servers
+    and two Rasa replicas behind nginx on RASA_PORT. Ctrl-C stops everything."""
+    os.environ.update(prod_environment())
+    get_settings.cache_clear()
+    settings = get_settings()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        check_services(settings)
+    except ServiceMissing as missing:
+        print(f"make run-prod: {missing}", file=sys.stderr)
+        return 2
+    for line in prepare_database(settings):
+        print(line)
+    model = ensure_model()
+    topology = ProdTopology.from_settings(settings)
+    print(f"Starting {len(topology.action_ports)} action servers, "
+          f"{len(topology.rasa_ports)} Rasa replicas and nginx (logs in "
+          f"{settings.data_dir / 'prod' / 'logs'}) …", flush=True)
+    try:
+        with prod_stack(settings, topology, model=model) as stack:
+            write_token(settings, stack.token)
+            print(_prod_banner(stack), flush=True)
+            while not stack.stopped():
+                time.sleep(0.5)
+            for process in stack.stopped():
+                print(f"{process.name} stopped (log {process.log}):\n{process.tail()}",
+                      file=sys.stderr)
+            print("shutting down.", file=sys.stderr)
+            return 1
+    except KeyboardInterrupt:
+        return 0
+    except RuntimeError as error:
+        print(f"make run-prod: {error}", file=sys.stderr)
+        return 1
+
+
+def _prod_banner(stack: ProdStack) -> str:
+    t, s = stack.topology, stack.settings
+    return "\n".join([
+        f"Production profile up: nginx on {t.url} (REST /webhooks/rest/webhook, desk "
+        f"/console/) and :{t.actions_port} (actions).",
+        "  Rasa replicas: " + ", ".join(f"{t.host}:{p}" for p in t.rasa_ports),
+        "  action servers: " + ", ".join(f"{t.host}:{p}" for p in t.action_ports),
+        f"  PostgreSQL {_where(s.database_url.replace('postgresql://', 'pg://'))}"
+        f"/{s.database_url.rsplit('/', 1)[-1]}, Redis lock store {_where(s.redis_url)}, "
+        f"RabbitMQ events {_where(s.event_broker_url)} (queue {s.event_queue})",
+        "Chat with `make shell`; Ctrl-C stops everything.",
+    ])
+
+
+def serve(role: str) -> int:
+    """One process of the profile in a container (deploy/): ``rasa`` writes the endpoints
+    file from the environment and runs the Rasa server on RASA_PORT; ``actions`` runs an
+    action server on ACTIONS_PORT. Both listen on all interfaces."""
+    settings = get_settings()
+    if role == "actions":
+        command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                   "--port", str(settings.actions_port)]
+    else:
+        endpoints = write_endpoints(settings, settings.data_dir / "run",
+                                    f"endpoints-{os.getpid()}.yml")
+        token = api_token(settings)
+        command = [sys.executable, "-m", "rasa", "run", "--enable-api", "--model",
+                   str(ensure_model()), "--endpoints", str(endpoints), "--credentials",
+                   str(ROOT / "credentials.yml"), "--port", str(settings.rasa_port),
+                   f"--auth-token={token}"]
+    os.execv(sys.executable, command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bot.launcher")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("prod", help="make run-prod: the production profile")
+    serve_parser = commands.add_parser("serve", help="one process in a container (deploy/)")
+    serve_parser.add_argument("role", choices=["rasa", "actions"])
+    conf = commands.add_parser("nginx-conf", help="print the nginx config of deploy/")
+    conf.add_argument("target", choices=["compose", "k8s"])
+    args = parser.parse_args(argv)
+    if args.command == "prod":
+        return run_prod()
+    if args.command == "serve":
+        return serve(args.role)
+    sys.stdout.write(deploy_nginx_config(args.target))
+    return 0
+
+
+def deploy_nginx_config(target: str) -> str:
+    """The nginx config deploy/ ships: Compose names each replica (rasa-1, rasa-2, …);
+    Kubernetes runs Rasa as a StatefulSet whose pods a headless Service names (rasa-0.rasa,
+    …) and the action servers behind the ``actions`` Service."""
+    settings = load_settings({})
+    if target == "compose":
+        rasa = [f"rasa-{n + 1}:{settings.rasa_port}" for n in range(settings.rasa_replicas)]
+        actions = [f"actions-{n + 1}:{settings.actions_port}"
+                   for n in range(settings.action_servers)]
+    else:
+        rasa = [f"rasa-{n}.rasa:{settings.rasa_port}" for n in range(settings.rasa_replicas)]
+        actions = [f"actions:{settings.actions_port}"]
+    return nginx_config(rasa_listen=str(settings.rasa_port),
+                        actions_listen=str(settings.actions_port), rasa_servers=rasa,
+                        action_servers=actions, user="nginx", access_log="/dev/stdout",
+                        worker_processes=2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -115,6 +115,12 @@ class Settings:
     wechat_pay: "WeChatPaySettings | None" = None
     refund_max_attempts: int = 5
     refund_retry_seconds: float = 30.0
+    # The production profile (``make run-prod``): RabbitMQ for conversation events, how
+    # many Rasa replicas and action servers run behind nginx.
+    event_broker_url: str | None = field(default=None, repr=False)
+    event_queue: str = "aftersales.review_index"
+    rasa_replicas: int = 2
+    action_servers: int = 2
 
     @property
     def evidence_dir(self) -> Path:
@@ -213,6 +219,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         wechat_pay=_wechat_pay(env),
         refund_max_attempts=max(1, int(env.get("REFUND_MAX_ATTEMPTS", "5"))),
         refund_retry_seconds=float(env.get("REFUND_RETRY_SECONDS", "30")),
+        event_broker_url=env.get("EVENT_BROKER_URL") or None,
+        event_queue=env.get("EVENT_BROKER_QUEUE") or "aftersales.review_index",
+        rasa_replicas=max(1, int(env.get("RASA_REPLICAS", "2"))),
+        action_servers=max(1, int(env.get("ACTION_SERVERS", "2"))),
     )
 
 
