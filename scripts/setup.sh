@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Creates .venv with Python 3.10 and installs requirements.lock into it, and installs
-# Debian's chromium for the desk's browser tests. Idempotent.
+# Debian's chromium for the desk's browser tests and nginx for make run-prod. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 install_chromium() {
-  command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy && return
+  command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy \
+    && { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } && return
   local apt=(apt-get)
   if [ "$(id -u)" != 0 ]; then
     command -v sudo >/dev/null 2>&1 || { echo "chromium is missing; install Debian's chromium package as root" >&2; exit 1; }
     apt=(sudo apt-get)
   fi
-  echo "Installing Debian's chromium and a Chinese font (browser tests, readable screenshots)"
+  echo "Installing Debian's chromium and a Chinese font (browser tests, readable screenshots) and nginx (make run-prod)"
   export DEBIAN_FRONTEND=noninteractive
-  local packages=(chromium fonts-wqy-microhei)
+  local packages=(chromium fonts-wqy-microhei nginx)
   "${apt[@]}" install -y -q --no-install-recommends "${packages[@]}" >/dev/null \
     || { "${apt[@]}" update -q >/dev/null \
          && "${apt[@]}" install -y -q --no-install-recommends "${packages[@]}" >/dev/null; }
