@@ -100,6 +100,7 @@ class Decision:
 
 
 ALLOWED = Decision(True)
+_EPSILON = 1e-9
 
 
 class _Bucket:
@@ -163,9 +164,9 @@ class TokenBuckets:
                                 bucket.tokens + elapsed * self.rate.per_second)
             bucket.updated = now
             self._buckets.move_to_end(key)
-        if bucket.tokens >= 1.0:
+        if bucket.tokens >= 1.0 - _EPSILON:  # refills add up in floating point
             if consume:
-                bucket.tokens -= 1.0
+                bucket.tokens = max(0.0, bucket.tokens - 1.0)
             return ALLOWED
         retry_after = (1.0 - bucket.tokens) / self.rate.per_second
         notify = bucket.noticed_at is None or now - bucket.noticed_at >= self._notice_seconds
