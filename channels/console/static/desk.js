@@ -11,13 +11,15 @@
 //   transcript:   #transcript, [data-testid=turn][data-kind=customer|bot|agent|marker]
 //                 (data-misunderstood=true on misunderstood customer turns),
 //                 photos: img[data-testid=photo]
-//   summary:      #summary (photos: img[data-testid=summary-photo])
+//   summary:      #summary (photos: img[data-testid=summary-photo];
+//                 risk flags for staff: [data-testid=summary-risk] li[data-risk-code])
 //   reply:        #reply-text, #send-reply, #reply-error,
 //                 [data-testid=quick-reply] (fills #reply-text)
 //   cases:        #cases, [data-testid=case][data-case-id=ID][data-case-ref=REF],
 //                 inside: #case-ID-approve-amount (blank = full), #case-ID-approve,
 //                 #case-ID-reject-reason, #case-ID-reject, #case-ID-coupon-amount,
 //                 #case-ID-coupon, #case-ID-resolution (select), #case-ID-change-resolution;
+//                 risk flags: [data-testid=case-risk] li[data-risk-code];
 //                 #case-message shows the outcome
 //   orders:       #orders
 //   notes:        #notes, #note-text, #add-note
@@ -416,6 +418,10 @@
       line("怒气", s.anger !== undefined ? Number(s.anger).toFixed(2) : null),
     ];
     box.append(...lines.filter((node) => node));
+    if (Array.isArray(s.risk) && s.risk.length) {
+      box.append(el("div", { class: "k", text: "风控提示（仅供内部审核，不要告诉顾客）" }),
+        riskList(s.risk, "summary-risk"));
+    }
     if (Array.isArray(s.customer_said) && s.customer_said.length) {
       box.append(el("div", { class: "k", text: "顾客说过" }),
         el("ul", { class: "said" }, ...s.customer_said.map((x) => el("li", { text: x }))));
@@ -538,11 +544,18 @@
           el("span", { class: "badge", "data-testid": "case-state", text: c.state_label })),
         el("div", { text: `${c.product} ${c.quantity}${c.unit} · ${c.reason_label}` }),
         el("div", { class: "muted", text: `退款 ¥${c.refund_amount}${c.resolution_label ? ` · ${c.resolution_label}` : ""}${Number(c.compensation) > 0 ? ` · 补偿 ¥${c.compensation}` : ""}` }),
-        c.decision_text ? el("div", { class: "muted", text: c.decision_text }) : null);
+        c.decision_text ? el("div", { class: "muted", text: c.decision_text }) : null,
+        Array.isArray(c.risk) && c.risk.length ? riskList(c.risk, "case-risk") : null);
       if (canAct) card.append(caseActions(c, view));
       box.append(card);
     }
     if (!box.childElementCount) box.append(el("p", { class: "muted", text: "这位顾客还没有售后单" }));
+  }
+
+  // Risk flags with the reviewer's explanation (bot/risk): staff only, never sent on.
+  function riskList(items, testid) {
+    return el("ul", { class: "said risk", "data-testid": testid },
+      ...items.map((r) => el("li", { "data-risk-code": r.code, text: `⚠ ${r.label}：${r.text}` })));
   }
 
   function caseActions(c, view) {
