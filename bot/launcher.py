@@ -36,6 +36,34 @@ def prepare_database(settings: Settings) -> list[str]:
         return seed_demo(session, utcnow()).lines()
 
 
+#: Rasa's session-start lookup (see migration 0010), on its ``events`` table.
+TRACKER_LOOKUP_INDEX = "ix_events_sender_type_timestamp"
+
+
+def prepare_tracker_store(url: str) -> bool:
+    """Creates Rasa's ``events`` table (Rasa's own declaration) if it is missing, and the
+    ``(sender_id, type_name, timestamp)`` index Rasa's per-message session-start lookup
+    needs; returns True if the index was created. Idempotent; run before the servers
+    start, so the table never exists without its index."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from sqlalchemy import Index, MetaData, inspect
+
+    from bot.db.session import create_db_engine
+
+    # A copy, so Rasa's own metadata stays as Rasa declares it.
+    table = SQLTrackerStore.SQLEvent.__table__.to_metadata(MetaData())
+    engine = create_db_engine(url)
+    try:
+        table.create(engine, checkfirst=True)
+        if TRACKER_LOOKUP_INDEX in {i["name"] for i in inspect(engine).get_indexes("events")}:
+            return False
+        Index(TRACKER_LOOKUP_INDEX, table.c.sender_id, table.c.type_name,
+              table.c.timestamp).create(engine)
+        return True
+    finally:
+        engine.dispose()
+
+
 def lock_store_config(redis_url: str) -> dict[str, Any]:
     """Rasa's ``lock_store: type: redis`` for ``redis://[user:password@]host:port/db``
     (Rasa 3.6's ``RedisLockStore`` takes host, port and db, not a URL)."""
@@ -613,6 +641,7 @@ def run_prod() -> int:
         return 2
     for line in prepare_database(settings):
         print(line)
+    prepare_tracker_store(settings.tracker_store_url)
     model = ensure_model()
     topology = ProdTopology.from_settings(settings)
     print(f"Starting {len(topology.action_ports)} action servers, "

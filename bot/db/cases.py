@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -73,6 +74,8 @@ class CaseEvent(Base):
     """One entry of a case's timeline: who changed what, when and why."""
 
     __tablename__ = "case_events"
+    # The metrics and the review's outcome filters look events up by state (migration 0010).
+    __table_args__ = (Index("ix_case_events_to_state_at", "to_state", "at"),)
 
     id: Mapped[int] = Column(Integer, primary_key=True)
     case_id: Mapped[int] = Column(ForeignKey("return_cases.id"), nullable=False, index=True)

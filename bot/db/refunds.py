@@ -178,6 +178,6 @@ class Coupon(Base):
     kind: Mapped[str] = Column(String(20), nullable=False)
     state: Mapped[str] = Column(String(20), nullable=False, default="issued")
     expires_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
-    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False, default=utcnow, index=True)
     redeemed_at: Mapped[datetime | None] = Column(UTCDateTime)
     redeemed_order: Mapped[str | None] = Column(String(30))
