@@ -30,6 +30,10 @@
 //                 inside: [data-testid=follow-up-comment], [data-testid=follow-up-open]
 //                 (opens the handoff it scored), #follow-up-ID-outcome,
 //                 #follow-up-ID-done ("标记已回访")
+//   manual refunds (待人工退款, act_on_case only): #manual-refund-panel, #manual-refunds,
+//                 #manual-refund-count, #manual-refund-message,
+//                 [data-testid=manual-refund][data-refund-id=ID] (data-uncertain),
+//                 inside: #refund-ID-amount, #refund-ID-note, #refund-ID-paid ("标记已线下退款")
 "use strict";
 
 (function () {
@@ -48,6 +52,7 @@
     soundOn: true,
     knownFollowUps: null,
     followUpDrafts: {},
+    refundDrafts: {},
   };
 
   const $ = (id) => document.getElementById(id);
@@ -285,6 +290,80 @@
       if (error.status !== 404 && error.status !== 409) return;
     }
     await refreshFollowUps();
+  }
+
+  // ---- manual refunds (待人工退款) ------------------------------------------------
+
+  function refundDraft(id) {
+    if (!state.refundDrafts[id]) state.refundDrafts[id] = { amount: "", note: "" };
+    return state.refundDrafts[id];
+  }
+
+  function renderManualRefunds(data) {
+    const items = (data && data.refunds) || [];
+    const list = $("manual-refunds");
+    const active = document.activeElement;
+    const focused = active && active.id && active.id.startsWith("refund-") ? active.id : null;
+    clear(list);
+    for (const r of items) {
+      const draft = refundDraft(r.id);
+      const item = el("li", {
+        class: "follow-up manual-refund", "data-testid": "manual-refund", "data-refund-id": r.id,
+        "data-uncertain": r.uncertain ? "true" : "false",
+      },
+      el("div", { class: "row-top" },
+        el("strong", { class: "customer", text: `${r.customer_name}${r.phone ? ` ${r.phone}` : ""}` }),
+        el("span", { class: "badge warn", "data-testid": "manual-refund-amount", text: `¥${r.amount}` })),
+      el("div", { text: `售后单 ${r.case_ref} · ${r.product} · 订单 ${r.order_no} · 退款单号 ${r.out_refund_no}` }),
+      el("div", { class: "muted", "data-testid": "manual-refund-reason",
+        text: [r.reason_label, r.failure, r.attempts ? `已尝试 ${r.attempts} 次` : null, time(r.since)].filter((x) => x).join(" · ") }),
+      r.warning ? el("div", { class: "error", "data-testid": "manual-refund-warning", text: r.warning }) : null);
+      const amount = el("input", {
+        id: `refund-${r.id}-amount`, "data-testid": "manual-refund-paid-amount", inputmode: "decimal",
+        maxlength: "12", placeholder: `实退金额，如 ${r.amount}`, "aria-label": "实退金额",
+      });
+      amount.value = draft.amount;
+      amount.addEventListener("input", () => { draft.amount = amount.value; });
+      const note = el("input", {
+        id: `refund-${r.id}-note`, "data-testid": "manual-refund-note", maxlength: "200",
+        placeholder: "退款方式和凭证，如：微信转账，流水号…", "aria-label": "退款方式和凭证",
+      });
+      note.value = draft.note;
+      note.addEventListener("input", () => { draft.note = note.value; });
+      const paid = el("button", { id: `refund-${r.id}-paid`, "data-testid": "manual-refund-paid", type: "button", text: "标记已线下退款" });
+      paid.addEventListener("click", () => markRefundPaid(r.id));
+      item.append(el("div", { class: "action-row" }, amount, note, paid));
+      list.append(item);
+    }
+    $("manual-refunds-empty").hidden = items.length > 0;
+    $("manual-refund-count").textContent = String(data && data.count !== undefined ? data.count : items.length);
+    if (focused && $(focused)) $(focused).focus();
+  }
+
+  async function refreshManualRefunds() {
+    try {
+      renderManualRefunds(await api("GET", "/refunds/manual"));
+    } catch (error) {
+      say($("manual-refund-message"), error.message, true);
+    }
+  }
+
+  async function markRefundPaid(id) {
+    const message = $("manual-refund-message");
+    const draft = refundDraft(id);
+    if (!draft.amount.trim() || !draft.note.trim()) {
+      say(message, "请填写实退金额和退款凭证", true);
+      return;
+    }
+    say(message, "处理中…");
+    try {
+      const result = await api("POST", `/refunds/${id}/paid-offline`, { amount: draft.amount.trim(), note: draft.note.trim() });
+      delete state.refundDrafts[id];
+      say(message, `已标记线下退款：${result.refund.out_refund_no} ¥${result.refund.amount}，会通知顾客`);
+    } catch (error) {
+      say(message, error.message, true);
+    }
+    await refreshManualRefunds();
   }
 
   // ---- event stream -------------------------------------------------------------
@@ -706,6 +785,11 @@
       say($("stream-status"), error.message, true);
     }
     connect();
+    if (state.me.permissions.includes("act_on_case")) {
+      $("manual-refund-panel").hidden = false;
+      refreshManualRefunds();
+      setInterval(refreshManualRefunds, 20000);
+    }
   }
 
   start();
