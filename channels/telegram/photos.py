@@ -14,7 +14,7 @@ from telegram.error import TelegramError
 from bot import messages as replies
 from bot.customers import identify
 from bot.db.session import unit_of_work
-from bot.evidence import NotAnImage, stage_photo, store_photo
+from bot.evidence import NotAnImage, PhotoUnclear, stage_photo, store_photo
 from bot.evidence.staging import METADATA_KEY
 from bot.leaders.identity import is_leader_chat
 from bot.settings import Settings
@@ -132,6 +132,9 @@ async def photo_evidence(bot: Bot, file: PhotoSize | Document, sender_id: str,
     try:
         result = await asyncio.to_thread(_keep, download.data, sender, sender_id,
                                          download.source, settings.evidence_dir)
+    except PhotoUnclear as error:
+        logger.info("telegram: photo from %s too small or blank: %s", sender_id, error)
+        return PhotoResult(reply=replies.PHOTO_UNCLEAR)
     except NotAnImage as error:
         logger.info("telegram: file from %s is not an image: %s", sender_id, error)
         return PhotoResult(reply=replies.PHOTO_NOT_IMAGE)

@@ -18,6 +18,7 @@ from bot.evidence import (
     NotAnImage,
     PhotoDownloadFailed,
     PhotoTooLarge,
+    PhotoUnclear,
     fetch_photo,
     read_limited,
     stage_photo,
@@ -145,6 +146,9 @@ def take_photo(client: ApiClient, openid: str, media_id: str | None,
     except PhotoDownloadFailed as error:
         logger.warning("wechat: photo from %s could not be downloaded: %s", openid, error)
         return PhotoOutcome(problem=texts.PHOTO_DOWNLOAD_FAILED)
+    except PhotoUnclear as error:
+        logger.info("wechat: photo from %s too small or blank: %s", openid, error)
+        return PhotoOutcome(problem=texts.PHOTO_UNCLEAR)
     except NotAnImage as error:
         logger.info("wechat: photo from %s is not an image: %s", openid, error)
         return PhotoOutcome(problem=texts.PHOTO_NOT_IMAGE)

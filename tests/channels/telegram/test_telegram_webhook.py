@@ -19,7 +19,7 @@ from tests.channels.fake_telegram import (
     photo_update,
     text_update,
 )
-from tests.images import jpeg_bytes
+from tests.images import flat_bytes, jpeg_bytes
 
 
 def _body(update: dict) -> bytes:
@@ -131,6 +131,18 @@ async def test_a_non_image_disguised_as_an_image_is_refused_politely(
 
     assert rasa.messages == []
     assert fake_telegram.texts(bound_user) == [replies.PHOTO_NOT_IMAGE]
+    with app_db.session() as session:
+        assert session.scalars(select(Evidence)).all() == []
+
+
+async def test_a_blank_photo_is_asked_for_again_and_not_stored(
+        channel, rasa, fake_telegram, bound_user, app_db):
+    fake_telegram.add_file("blank", flat_bytes())
+
+    assert await _post(channel, rasa, photo_update(17, bound_user, "blank")) == 200
+
+    assert rasa.messages == []
+    assert fake_telegram.texts(bound_user) == [replies.PHOTO_UNCLEAR]
     with app_db.session() as session:
         assert session.scalars(select(Evidence)).all() == []
 

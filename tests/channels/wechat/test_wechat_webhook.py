@@ -16,7 +16,7 @@ from channels.wechat.outbound import WeChatOutput as Output
 from channels.wechat.webhook import WeChatWebhook
 from channels.wechat_sim import WeChatUser
 from tests.channels.fake_wechat import APP_ID, APP_SECRET
-from tests.images import jpeg_bytes, png_bytes
+from tests.images import flat_bytes, jpeg_bytes, png_bytes
 
 BOUND, STRANGER = "oBoundUser", "oStranger"
 
@@ -201,7 +201,8 @@ async def test_a_stranger_still_talks_to_the_assistant(hook):
     (b"%PDF-1.4 not a picture at all" * 10, texts.PHOTO_NOT_IMAGE),
     (b"\xff\xd8\xff" + bytes(30 * 1024 * 1024), texts.PHOTO_TOO_LARGE.format(limit_mb=10)),
     (None, texts.PHOTO_DOWNLOAD_FAILED),
-], ids=["disguised", "30-MB", "download-fails"])
+    (flat_bytes(), texts.PHOTO_UNCLEAR),
+], ids=["disguised", "30-MB", "download-fails", "blank"])
 async def test_bad_photos_are_explained_and_not_stored(hook, fake_wechat, content, reply):
     assistant = Assistant()
     media_id = fake_wechat.add_media(content, "image/jpeg") if content else "no-such-media"
