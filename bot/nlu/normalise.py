@@ -31,7 +31,9 @@ def normalise(text: str | None, max_chars: int = MAX_CHARS) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _CONTROL.sub(" ", text)
     text = _SPACES.sub(" ", text).strip().lower()
-    return _to_simplified().convert(text)[:max_chars]
+    # Cut, then strip again: a cut can end on a space, and the form must be canonical
+    # (normalising it again changes nothing).
+    return _to_simplified().convert(text)[:max_chars].rstrip()
 
 
 def has_chinese(text: str) -> bool:
