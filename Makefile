@@ -7,7 +7,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup lock run run-prod shell train leader-code review-export supplier-report test lint test-unit test-rasa test-services migrate seed staff eval bench clean
+.PHONY: setup lock run run-prod shell train leader-code review-export supplier-report reconcile test lint test-unit test-rasa test-services migrate seed staff eval bench clean
 
 ## Create .venv with Python 3.10 and install the locked dependencies (idempotent).
 setup:
@@ -56,6 +56,11 @@ leader-code:
 supplier-report:
 	@$(PY) -m bot.cli supplier-report --week "$(WEEK)" \
 		$(if $(SUPPLIER),--supplier "$(SUPPLIER)") $(if $(OUT),--out "$(OUT)")
+
+## Refunds by destination and state, coupons, store balances of a date range, and whether
+## the ledgers balance (exit 1 when not): make reconcile FROM=2026-11-01 TO=2026-11-30
+reconcile:
+	@$(PY) -m bot.cli reconcile --from "$(FROM)" --to "$(TO)"
 
 ## Leads' wrong-intent marks as Rasa NLU YAML: make review-export OUT=data/nlu/reviewed.yml
 review-export:

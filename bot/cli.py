@@ -1,5 +1,5 @@
 """Command line: ``python -m bot.cli run|shell|train|migrate|seed|staff-create|leader-code|
-supplier-report|review-export``."""
+supplier-report|review-export|reconcile``."""
 from __future__ import annotations
 
 import argparse
@@ -34,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     reviewed = commands.add_parser("review-export",
                                    help="leads' wrong-intent marks as Rasa NLU training data")
     reviewed.add_argument("--out", help="write the YAML to this file instead of stdout")
+    reconcile = commands.add_parser(
+        "reconcile", help="refunds, coupons and balances of a date range; checks the ledgers")
+    reconcile.add_argument("--from", dest="first", required=True, help="first day, 2026-11-01")
+    reconcile.add_argument("--to", dest="last", required=True, help="last day, 2026-11-30")
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -62,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         return _leader_code(args.pickup_point)
     if args.command == "supplier-report":
         return _supplier_report(args.week, args.supplier, args.out)
+    if args.command == "reconcile":
+        return _reconcile(args.first, args.last)
     from bot.launcher import prepare_database
 
     print("\n".join(prepare_database(get_settings())))
@@ -179,6 +185,32 @@ def _supplier_report(week_text: str, supplier_code: str | None, out: str | None)
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     return 0
+
+
+def _reconcile(first: str, last: str) -> int:
+    """Prints the reconciliation report of the days ``first`` to ``last`` (service time
+    zone, both included); 1 when a ledger does not balance, 2 for bad dates."""
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from bot.accounting.reconcile import reconcile
+    from bot.db.migrate import upgrade
+    from bot.db.session import unit_of_work
+    from bot.metrics.period import PeriodInvalid, parse_period
+
+    settings = get_settings()
+    try:
+        period = parse_period(first, last, ZoneInfo(settings.service_timezone), date.today())
+    except PeriodInvalid as error:
+        print(f"not a date range: {error} (e.g. --from 2026-11-01 --to 2026-11-30)",
+              file=sys.stderr)
+        return 2
+    upgrade(settings.database_url)
+    with unit_of_work() as session:
+        report = reconcile(session, period.start, period.end,
+                           title=f"对账 {period.first} 至 {period.last}（{settings.service_timezone}）")
+    print(report.text())
+    return 0 if report.balanced else 1
 
 
 if __name__ == "__main__":
