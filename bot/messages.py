@@ -129,6 +129,7 @@ NEXT_STEP = {
     CaseState.LEADER_REVIEW: "团长会在{due}前核实，有结果马上通知您。",
     CaseState.APPROVED: "已经同意了，正在安排后续处理。",
     CaseState.REFUND_PENDING: "退款正在处理，到账后会通知您。",
+    CaseState.REFUNDED: "退款已经退给您了，请留意查收～",
 }
 
 # What a channel itself says, for messages that never reach the assistant (photos

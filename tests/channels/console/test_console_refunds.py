@@ -4,16 +4,29 @@ the customer is told by the payout job through Rasa's API."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.db import AuditEntry
 from bot.db.base import utcnow
 from bot.db.session import unit_of_work
 from bot.enums import CaseState
-from tests.bot.refunds.support import approved_case, case_row, refunds_of
-from tests.channels.console.conftest import staff_id
+from channels.console.rasa_api import RasaClient
+from channels.console.refunds_job import RefundJob
+from channels.wechatpay.fake_api import FakeWeChatPay
+from tests.bot.refunds.support import (
+    API_KEY,
+    APP_ID,
+    MCH_ID,
+    approved_case,
+    case_row,
+    refunds_of,
+    use_wechat_pay,
+)
+from tests.channels.console.conftest import RASA_TOKEN, staff_id
 
 
 def manual_case(app_db):
@@ -122,3 +135,36 @@ async def test_the_desk_page_has_the_manual_refund_list(app_db, desk, agent):
 
     assert "待人工退款" in page.body and 'id="manual-refunds"' in page.body
     assert "/refunds/manual" in script.body and "标记已线下退款" in script.body
+
+
+@pytest.fixture
+def pay_server() -> Iterator[FakeWeChatPay]:
+    fake = FakeWeChatPay(APP_ID, MCH_ID, API_KEY)
+    yield fake
+    fake.close()
+
+
+async def test_the_payout_job_pays_through_wechat_pay_and_tells_the_customer_once(
+        app_db, fake_rasa, pay_server, monkeypatch):
+    use_wechat_pay(monkeypatch, pay_server)
+    case = manual_case(app_db)  # with WeChat Pay configured: pending for the job
+    [refund] = refunds_of(case.id)
+    assert refund.state == "pending"
+    fake_rasa.failing = True  # Rasa is down for the first round
+    job = RefundJob(RasaClient(fake_rasa.url, RASA_TOKEN, timeout=5), utcnow)
+
+    first = await job.check_once()
+
+    assert [r.result for r in first["results"]] == ["succeeded"] and first["told"] == []
+    assert refunds_of(case.id)[0].notified_at is None, "given back: nobody heard it"
+    fake_rasa.failing = False
+    second = await job.check_once()
+    third = await job.check_once()
+
+    assert (second["results"], second["told"], third["told"]) == ([], [refund.id], [])
+    [call] = fake_rasa.of("events")
+    assert (call.conversation_id, call.query["output_channel"]) == ("demo-1", "rest")
+    assert call.body[0]["text"] == (f"您的售后单 {case.ref} 的退款 ¥59.80 "
+                                    "已退回微信零钱，预计1-3天到账～")
+    assert call.body[0]["metadata"] == {"refund_id": refund.id}
+    assert case_row(case.id).state is CaseState.REFUNDED
