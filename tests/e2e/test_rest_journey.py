@@ -42,6 +42,7 @@ def test_spoiled_strawberries_become_one_refunded_case(product, image_server):
     text = "\n".join(closing)
     ref = re.search(r"R\d{4}", text).group(0)
     assert "24小时" in text and "¥" in text
+    assert "需要工作人员人工原路退回您的微信" in text, "never claims a payout that did not happen"
     with product.session() as session:
         case = session.scalars(select(ReturnCase).where(ReturnCase.ref == ref)).one()
         assert case.reason is Reason.SPOILED
@@ -52,8 +53,10 @@ def test_spoiled_strawberries_become_one_refunded_case(product, image_server):
         timeline = session.scalars(
             select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)
         ).all()
-        assert [e.to_state for e in timeline] == [
-            CaseState.SUBMITTED, CaseState.APPROVED, CaseState.REFUND_PENDING
+        assert [(e.kind, e.to_state) for e in timeline] == [
+            ("created", CaseState.SUBMITTED), ("state", CaseState.APPROVED),
+            ("state", CaseState.REFUND_PENDING),
+            ("refund_manual", None),  # no WeChat Pay here: a person pays it back
         ]
         assert timeline[0].actor.startswith("customer:")
         assert session.scalar(select(func.count(Evidence.id)).where(Evidence.case_id == case.id)) == 1
