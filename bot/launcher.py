@@ -66,13 +66,17 @@ def prepare_tracker_store(url: str) -> bool:
 
 
 def lock_store_config(redis_url: str) -> dict[str, Any]:
-    """Rasa's ``lock_store: type: redis`` for ``redis://[user:password@]host:port/db``
-    (Rasa 3.6's ``RedisLockStore`` takes host, port and db, not a URL)."""
+    """Rasa's Redis lock store for ``redis://[user:password@]host:port/db`` (Rasa 3.6's
+    ``RedisLockStore`` takes host, port and db, not a URL), as
+    ``bot.lock_store.AtomicRedisLockStore``: Rasa's own ``type: redis`` changes its locks
+    with a non-atomic GET then SET, which loses a turn when two replicas take messages
+    of one conversation at the same moment."""
     url = urlsplit(redis_url)
     if url.scheme not in ("redis", "rediss"):
         raise ValueError(f"REDIS_URL must be redis://host:port/db, not {redis_url!r}")
     config: dict[str, Any] = {
-        "type": "redis", "url": url.hostname or "127.0.0.1", "port": url.port or 6379,
+        "type": "bot.lock_store.AtomicRedisLockStore",
+        "url": url.hostname or "127.0.0.1", "port": url.port or 6379,
         "db": int(url.path.strip("/") or 0), "key_prefix": LOCK_KEY_PREFIX,
     }
     if url.username:
@@ -284,7 +288,9 @@ events {{
 }}
 
 http {{
-    {f"access_log {access_log} combined buffer=64k flush=2s;" if access_log else "access_log off;"}
+    log_format upstream '$remote_addr [$time_local] "$request" $status $body_bytes_sent '
+                        '$request_time $upstream_addr $upstream_response_time';
+    {f"access_log {access_log} upstream buffer=64k flush=1s;" if access_log else "access_log off;"}
     client_body_temp_path {temp_dir}client_body;
     proxy_temp_path {temp_dir}proxy;
     fastcgi_temp_path {temp_dir}fastcgi;
@@ -424,9 +430,6 @@ def _where(url: str) -> str:
 def check_services(settings: Settings) -> None:
     """Fails with a clear message when a service of the production profile is missing."""
     nginx_binary()
-    ensure_postgres_database(settings.database_url)
-    if settings.tracker_store_url != settings.database_url:
-        ensure_postgres_database(settings.tracker_store_url)
     if not settings.redis_url:
         raise ServiceMissing("REDIS_URL is empty: the replicas need Redis's lock store")
     check_redis(settings.redis_url)
@@ -434,6 +437,10 @@ def check_services(settings: Settings) -> None:
         raise ServiceMissing("EVENT_BROKER_URL is empty: the profile publishes conversation "
                              "events to RabbitMQ")
     check_rabbitmq(settings.event_broker_url)
+    # Last: it creates the database when the server is there but the database is not.
+    ensure_postgres_database(settings.database_url)
+    if settings.tracker_store_url != settings.database_url:
+        ensure_postgres_database(settings.tracker_store_url)
 
 
 def prod_environment(env: dict[str, str] | None = None) -> dict[str, str]:
@@ -618,7 +625,8 @@ def prod_processes(settings: Settings, topology: ProdTopology, *, token: str,
 @contextmanager
 def prod_stack(settings: Settings, topology: ProdTopology | None = None, *,
                run_dir: Path | None = None, model: Path | None = None,
-               extra_env: dict[str, str] | None = None) -> Iterator[ProdStack]:
+               extra_env: dict[str, str] | None = None,
+               console_secret: str | None = None) -> Iterator[ProdStack]:
     """Starts the action servers, the Rasa replicas and nginx (in that order, each group
     healthy before the next) against the configured PostgreSQL, Redis and RabbitMQ;
     stops them all when the block ends. The database must be migrated already
@@ -630,6 +638,8 @@ def prod_stack(settings: Settings, topology: ProdTopology | None = None, *,
         run_dir: Endpoints file, nginx prefix, logs (``DATA_DIR/prod``).
         model: The trained model (the current one, trained if needed).
         extra_env: More environment for the product processes (e.g. channels, limits).
+        console_secret: Signs desk sessions in every replica alike (``CONSOLE_SECRET``, or
+            one kept in ``run_dir`` so restarts keep the desk signed in).
 
     Raises:
         RuntimeError: a process exited or did not come up in time (with its log's tail).
@@ -638,8 +648,9 @@ def prod_stack(settings: Settings, topology: ProdTopology | None = None, *,
     run_dir = run_dir or settings.data_dir / "prod"
     model = model or ensure_model()
     token = settings.rasa_api_token or secrets.token_hex(24)
-    console_secret = (settings.console_secret if os.environ.get("CONSOLE_SECRET") else
-                      _secret_file(run_dir / "console-secret", lambda: secrets.token_urlsafe(32)))
+    console_secret = console_secret or (
+        settings.console_secret if os.environ.get("CONSOLE_SECRET") else
+        _secret_file(run_dir / "console-secret", lambda: secrets.token_urlsafe(32)))
     processes = prod_processes(settings, topology, token=token, console_secret=console_secret,
                                model=model, run_dir=run_dir, extra_env=extra_env)
     stack = ProdStack(topology, processes, token, run_dir,

@@ -135,7 +135,8 @@ def test_the_endpoints_file_configures_rasas_redis_lock_store_and_pika_broker():
         "EVENT_BROKER_QUEUE": "q1"}))
 
     assert "lock_store" not in plain and "event_broker" not in plain  # make run unchanged
-    assert prod["lock_store"] == {"type": "redis", "url": "10.0.0.5", "port": 6380, "db": 3,
+    assert prod["lock_store"] == {"type": "bot.lock_store.AtomicRedisLockStore",
+                                  "url": "10.0.0.5", "port": 6380, "db": 3,
                                   "key_prefix": "aftersales", "password": "s@cret"}
     assert prod["event_broker"] == {"type": "pika", "url": "amqp://mq.local:5673/aftersales",
                                     "port": 5673, "username": "bot", "password": "p/w",
@@ -147,6 +148,8 @@ def test_rasa_builds_its_lock_store_and_broker_from_that_file(tmp_path):
     from rasa.core.lock_store import LockStore, RedisLockStore
     from rasa.utils.endpoints import read_endpoint_config
 
+    from bot.lock_store import AtomicRedisLockStore
+
     settings = load_settings({"REDIS_URL": "redis://127.0.0.1:6379/2",
                               "EVENT_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/"})
     path = tmp_path / "endpoints.yml"
@@ -156,6 +159,7 @@ def test_rasa_builds_its_lock_store_and_broker_from_that_file(tmp_path):
     broker_config = read_endpoint_config(str(path), "event_broker")
     broker = PikaEventBroker(broker_config.url, **broker_config.kwargs)
 
+    assert isinstance(lock_store, AtomicRedisLockStore)
     assert isinstance(lock_store, RedisLockStore)
     assert lock_store.key_prefix == "aftersales:lock:"
     assert lock_store.red.connection_pool.connection_kwargs["db"] == 2
