@@ -447,7 +447,9 @@ def normalise_nickname(name: str) -> str:
         if category[0] in "LN" or category in ("Mn", "Mc"):
             if not 0xFE00 <= ord(ch) <= 0xFE0F:  # variation selectors
                 kept.append(ch)
-    return "".join(kept).lower()
+    # Composed again: dropping a spacing mark can leave a letter and its combining mark
+    # ("O¨" → "o" + U+0308), which must be the same key as "ö".
+    return unicodedata.normalize("NFKC", "".join(kept).lower())
 
 
 # --- chatter ---------------------------------------------------------------------------
