@@ -83,6 +83,11 @@ test-rasa:
 test-services:
 	@$(PY) -m pytest -m services -q -p no:warnings
 
+## Known vulnerabilities in requirements.lock (pip-audit in var/audit-venv; needs PyPI's JSON
+## API). Exit 0 clean, 1 untriaged finding, 2 could not audit (README, "Dependency audit").
+audit:
+	@bash scripts/audit.sh
+
 ## NLU figures on the held-out data (eval/) through a real /model/parse.
 eval:
 	@$(PY) -m bot.evaluation.run
