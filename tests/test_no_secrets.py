@@ -41,7 +41,7 @@ _FAKE_VALUES = {
 _SAYS_FAKE = re.compile(r"test|e2e|fake|dummy|example|sample|demo", re.IGNORECASE)
 _MIN_SECRET_CHARS = 8
 # Values that are not values: references to the environment, placeholders, code.
-_PLACEHOLDER = re.compile(r"^(?:\$|<|\{|%|\.\.\.|…|xxx|changeme|\*+$|none$|null$|true$|false$"
+_PLACEHOLDER = re.compile(r"^(?:\$|<|\{|%|\.\.\.|…|xxx|change-?me|\*+$|none$|null$|true$|false$"
                           r"|os\.|env|get_settings|settings\.|secrets\.|_)", re.IGNORECASE)
 _URL_PASSWORD_PLACEHOLDERS = {"password", "pass", "secret", "guest", "postgres", "PASSWORD",
                               "***", "…"}
@@ -84,6 +84,8 @@ def findings(files: list[Path]) -> list[str]:
         for number, line in enumerate(text.splitlines(), 1):
             for match in _ASSIGNED.finditer(line):
                 setting, quoted, value = match.groups()
+                if line[:match.start()].endswith(("${", "$")):
+                    continue  # ${NAME:-default}: a reference to the environment
                 if (value in _FAKE_VALUES or _PLACEHOLDER.match(value)
                         or len(value) < _MIN_SECRET_CHARS or _SAYS_FAKE.search(value)
                         or _is_code_reference(value, quoted, path)):
@@ -91,14 +93,19 @@ def findings(files: list[Path]) -> list[str]:
                 found.append(f"{name}:{number}: {setting} has a value")
             for what, pattern in _PATTERNS.items():
                 for match in pattern.finditer(line):
-                    if what == "password in a URL" and (
-                            match.group(1) in _URL_PASSWORD_PLACEHOLDERS
-                            or _PLACEHOLDER.match(match.group(1))):
+                    if what == "password in a URL" and _fake_url_password(match):
                         continue
                     if what == "Telegram bot token" and _is_fake_bot_token(match.group(0)):
                         continue
                     found.append(f"{name}:{number}: {what}")
     return found
+
+
+def _fake_url_password(match: re.Match[str]) -> bool:
+    password = match.group(1)
+    return ("${" in match.group(0) or password in _URL_PASSWORD_PLACEHOLDERS
+            or _PLACEHOLDER.match(password) is not None or len(password) < _MIN_SECRET_CHARS
+            or _SAYS_FAKE.search(password) is not None)
 
 
 def _is_fake_bot_token(token: str) -> bool:
@@ -135,6 +142,10 @@ def test_the_scan_finds_real_looking_secrets(tmp_path, line):
     'console_secret=env.get("CONSOLE_SECRET") or _PROCESS_CONSOLE_SECRET,',
     "TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres",
     "| `WECHAT_AES_KEY` | unset (plaintext mode) | safe (AES) mode |",
+    "DATABASE_URL: postgresql://postgres:${POSTGRES_PASSWORD:-aftersales}@postgres/bot",
+    "  POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-aftersales}",
+    "EVENT_BROKER_URL: amqp://aftersales:CHANGE-ME@rabbitmq:5672/",
+    "  CONSOLE_SECRET: CHANGE-ME-32-random-characters",
 ])
 def test_references_and_fake_values_are_not_findings(tmp_path, line):
     fine = tmp_path / "fine.md"
