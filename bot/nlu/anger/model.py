@@ -1,7 +1,22 @@
 """The anger model: logistic regression over character n-grams, words and anger signals.
 
 Scores are probabilities in [0, 1]. The decision threshold is chosen at training
-time from cross-validated scores, so that calm complaints are rarely called angry.
+time from cross-validated scores of customer messages, so that calm complaints are
+rarely called angry.
+
+Customer chat and general social-media text differ: a customer who writes a long
+complaint is often calm, a post that grumbles about the day is usually annoyed. When
+the training data has general examples, the model therefore also learns
+
+- a *general threshold*, the best-F1 threshold on the cross-validated scores of the
+  general examples, and
+- a *domain router*, a logistic regression over character n-grams that tells customer
+  messages from general posts.
+
+A message the router reads as customer chat (and every message when there is no
+general data) is judged by the customer threshold, exactly as before; only text that
+does not read as customer chat is judged by the general threshold. The score itself
+is the same model's probability either way.
 """
 from __future__ import annotations
 
@@ -19,8 +34,9 @@ from sklearn.model_selection import StratifiedKFold
 from bot.nlu.anger.signals import signals
 from bot.nlu.normalise import has_chinese, normalise
 
-SIGNAL_WEIGHT = 0.5
+SIGNAL_WEIGHT = 1.0
 MAX_CALM_FALSE_ALARMS = 0.02
+CUSTOMER_CHAT = 0.5  # the router's probability from which a message reads as customer chat
 jieba.setLogLevel(60)
 
 
@@ -59,6 +75,38 @@ def _features(vectorisers: list[TfidfVectorizer], texts: list[str],
     return hstack(blocks).tocsr()
 
 
+def _best_f1_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
+    """The threshold with the best F1 (general text: no calm-complaint constraint)."""
+    best, best_f1 = 0.5, -1.0
+    for threshold in np.arange(0.20, 0.91, 0.01):
+        predicted = scores >= threshold
+        true_positive = (predicted & (labels == 1)).sum()
+        f1 = 2 * true_positive / max(predicted.sum() + (labels == 1).sum(), 1)
+        if f1 > best_f1:
+            best, best_f1 = float(threshold), f1
+    return round(best, 2)
+
+
+class DomainRouter:
+    """Tells customer chat from general text: logistic regression over character n-grams."""
+
+    def __init__(self, vectoriser: TfidfVectorizer, classifier: LogisticRegression) -> None:
+        self.vectoriser = vectoriser
+        self.classifier = classifier
+
+    @classmethod
+    def train(cls, texts: list[str], customer: np.ndarray) -> "DomainRouter":
+        vectoriser = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True,
+                                     max_features=40000)
+        classifier = LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000)
+        classifier.fit(vectoriser.fit_transform(texts), customer)
+        return cls(vectoriser, classifier)
+
+    def customer_chat(self, texts: list[str]) -> np.ndarray:
+        """The probability that each text is customer chat."""
+        return self.classifier.predict_proba(self.vectoriser.transform(texts))[:, 1]
+
+
 def _choose_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
     """The threshold with the best F1 among those keeping calm false alarms rare."""
     best, best_f1 = 0.5, -1.0
@@ -79,10 +127,13 @@ class AngerModel:
     """Scores how angry a message reads."""
 
     def __init__(self, vectorisers: list[TfidfVectorizer], classifier: LogisticRegression,
-                 threshold: float) -> None:
+                 threshold: float, general_threshold: float | None = None,
+                 router: DomainRouter | None = None) -> None:
         self.vectorisers = vectorisers
         self.classifier = classifier
         self.threshold = threshold
+        self.general_threshold = general_threshold
+        self.router = router
 
     @classmethod
     def train(cls, texts: list[str], angry: list[bool], c: float = 10.0,
@@ -99,23 +150,37 @@ class AngerModel:
             tokens: The tokeniser's words of each message (Jieba's when None).
             in_domain: Which examples are customer chat; the threshold is chosen on
                 those (all examples when None), the model learns from all of them.
+                The others are general text: when they hold both labels, the
+                general threshold is chosen on them and a router learns to tell
+                the two apart.
         """
         if len(set(angry)) < 2:
             raise ValueError("anger training needs both angry and calm examples")
         clean = [normalise(t) for t in texts]
         words_of = tokens or [words(t) for t in clean]
         labels = np.asarray(angry, dtype=int)
+        customer = np.asarray(in_domain if in_domain is not None else [True] * len(clean))
+        general = ~customer
+        two_domains = customer.any() and len(set(labels[general])) == 2
+        general_threshold = None
         if threshold is None:
+            # Folds stratified by label and domain, so each fold sees both kinds of text.
+            strata = labels * 2 + customer
             folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=7)
             scores = np.zeros(len(clean))
-            for train_idx, test_idx in folds.split(clean, labels):
+            for train_idx, test_idx in folds.split(clean, strata):
                 fold = cls._fit([clean[i] for i in train_idx], [words_of[i] for i in train_idx],
                                 labels[train_idx], c, 0.5)
                 scores[test_idx] = fold._scores([clean[i] for i in test_idx],
                                                 [words_of[i] for i in test_idx])
-            chosen = np.asarray(in_domain if in_domain is not None else [True] * len(clean))
-            threshold = _choose_threshold(scores[chosen], labels[chosen])
-        return cls._fit(clean, words_of, labels, c, threshold)
+            threshold = _choose_threshold(scores[customer], labels[customer])
+            if two_domains:
+                general_threshold = _best_f1_threshold(scores[general], labels[general])
+        model = cls._fit(clean, words_of, labels, c, threshold)
+        if general_threshold is not None:
+            model.general_threshold = general_threshold
+            model.router = DomainRouter.train(clean, customer.astype(int))
+        return model
 
     @classmethod
     def _fit(cls, texts: list[str], tokens: list[list[str]], labels: np.ndarray, c: float,
@@ -129,19 +194,29 @@ class AngerModel:
         features = _features(self.vectorisers, texts, tokens, fit=False)
         return self.classifier.predict_proba(features)[:, 1]
 
+    def threshold_for(self, clean: str) -> float:
+        """The customer threshold, or the general one for text that is not customer chat."""
+        if self.router is None or self.general_threshold is None:
+            return self.threshold
+        if self.router.customer_chat([clean])[0] >= CUSTOMER_CHAT:
+            return self.threshold
+        return self.general_threshold
+
     def score(self, text: str, tokens: list[str] | None = None) -> AngerScore:
         """Anger of one message; text without Chinese scores 0.0 by contract."""
         clean = normalise(text)
         if not has_chinese(clean):
             return AngerScore(0.0, False)
         value = float(self._scores([clean], [tokens] if tokens is not None else None)[0])
-        return AngerScore(value, value >= self.threshold)
+        return AngerScore(value, value >= self.threshold_for(clean))
 
     def save(self, path: Path) -> None:
         joblib.dump({"vectorisers": self.vectorisers, "classifier": self.classifier,
-                     "threshold": self.threshold}, path)
+                     "threshold": self.threshold, "general_threshold": self.general_threshold,
+                     "router": self.router}, path)
 
     @classmethod
     def load(cls, path: Path) -> "AngerModel":
         state = joblib.load(path)
-        return cls(state["vectorisers"], state["classifier"], state["threshold"])
+        return cls(state["vectorisers"], state["classifier"], state["threshold"],
+                   state.get("general_threshold"), state.get("router"))

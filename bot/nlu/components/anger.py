@@ -3,6 +3,9 @@
 Trained from the examples that carry an anger label in their metadata
 (``metadata: {anger: angry|calm}``, see ``data/anger/``), plus general social-media
 style examples that are not customer intents (``general_data``, angry / not_angry).
+Customer messages are judged by the threshold chosen on customer messages; text that
+does not read as customer chat by the threshold chosen on the general examples (see
+``bot.nlu.anger.model``).
 """
 from __future__ import annotations
 
@@ -93,8 +96,9 @@ class AngerClassifier(PersistedModelComponent):
                                        c=float(self._config["regularisation"]),
                                        threshold=self._config["threshold"], tokens=list(tokens),
                                        in_domain=list(in_domain))
-        logger.info("Anger model trained on %d examples (%d angry), threshold %.2f",
-                    len(labels), sum(labels), self._model.threshold)
+        logger.info("Anger model trained on %d examples (%d angry), threshold %.2f, "
+                    "general threshold %s", len(labels), sum(labels), self._model.threshold,
+                    self._model.general_threshold)
         return self._persist()
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -110,3 +110,68 @@ def test_an_untrained_component_still_answers_with_zero(tmp_path):
     [message] = component.process([Message(data={"text": "垃圾！"})])
 
     assert message.get("anger") == {"score": 0.0, "is_angry": False}
+
+
+GENERAL_ANGRY = [
+    "早高峰又被加塞，气死我了", "楼上半夜还在蹦迪，有病吧", "烦死了，电脑又蓝屏了", "裁判黑哨，这比赛还看什么",
+    "被同事甩锅了，真想骂人", "插队还骂人，什么素质", "房东又涨租，欺人太甚", "说好的八点，九点半还没来，爱来不来",
+]
+GENERAL_CALM = [
+    "今天的晚霞好美", "好想家，想妈妈做的菜", "吓死我了，刚才打雷了", "居然下雪了，好惊喜",
+    "长江是中国第一长河", "周末去爬山，开心", "唉，考试没过，有点难过", "明天要面试，好紧张",
+]
+
+
+def _two_domain_model() -> AngerModel:
+    texts = (ANGRY + CALM) * 2 + (GENERAL_ANGRY + GENERAL_CALM) * 2
+    labels = ([True] * len(ANGRY) + [False] * len(CALM)) * 2 \
+        + ([True] * len(GENERAL_ANGRY) + [False] * len(GENERAL_CALM)) * 2
+    in_domain = [True] * (len(ANGRY) + len(CALM)) * 2 \
+        + [False] * (len(GENERAL_ANGRY) + len(GENERAL_CALM)) * 2
+    return AngerModel.train(texts, labels, in_domain=in_domain)
+
+
+def test_without_general_examples_there_is_one_threshold(model):
+    assert model.general_threshold is None and model.router is None
+    assert model.threshold_for("草莓烂了两个，能退吗") == model.threshold
+
+
+def test_general_examples_give_a_general_threshold_and_a_router():
+    trained = _two_domain_model()
+
+    assert trained.router is not None
+    assert 0.2 <= trained.general_threshold <= 0.9
+    assert trained.threshold_for("草莓烂了两个，麻烦退款") == trained.threshold
+    assert trained.threshold_for("今天的晚霞好美，周末去爬山") == trained.general_threshold
+
+
+def test_customer_messages_keep_the_customer_threshold_whatever_the_general_one():
+    trained = _two_domain_model()
+    trained.general_threshold = 0.0  # would call every general text angry
+
+    for text in CALM:
+        if trained.router.customer_chat([text])[0] >= 0.5:
+            assert trained.score(text).is_angry == (trained.score(text).score >= trained.threshold)
+
+
+def test_the_general_threshold_and_router_survive_saving_and_loading(tmp_path):
+    trained = _two_domain_model()
+    trained.save(tmp_path / "anger.joblib")
+
+    loaded = AngerModel.load(tmp_path / "anger.joblib")
+
+    assert loaded.general_threshold == trained.general_threshold
+    for text in ("今天的晚霞好美", "垃圾平台！退钱！"):
+        assert loaded.score(text) == trained.score(text)
+
+
+def test_a_model_saved_before_the_general_threshold_still_loads(model, tmp_path):
+    import joblib
+
+    joblib.dump({"vectorisers": model.vectorisers, "classifier": model.classifier,
+                 "threshold": model.threshold}, tmp_path / "old.joblib")
+
+    loaded = AngerModel.load(tmp_path / "old.joblib")
+
+    assert loaded.general_threshold is None and loaded.router is None
+    assert loaded.score("垃圾平台！").score == pytest.approx(model.score("垃圾平台！").score)
