@@ -23,7 +23,6 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import IDENTITY_CHANNEL, SafeAction, latest_raw_text, now, policy
 from actions.leader_photos import is_photo, leader_photo
-from actions.satisfaction import ask_about_case
 from bot import messages
 from bot.db import TaskDecision
 from bot.db.session import unit_of_work
@@ -31,8 +30,9 @@ from bot.leaders import first_check, forwards
 from bot.leaders.commands import Approve, Dispose, Expecting, Reject, parse_command
 from bot.leaders.identity import identify_leader
 from bot.leaders.notices import decision_notices
+from bot.messaging.rasa_api import RasaClient, RasaUnavailable
+from bot.satisfaction.asking import ask_case_in_chat
 from bot.settings import get_settings
-from channels.console.rasa_api import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ class ActionLeader(SafeAction):
         await tell_customers(await asyncio.to_thread(_decision_notice, decided.case.id))
         # A case decided for good (rejected, or approved with the refund requested): its
         # customer is asked to score it, after the notice.
-        await ask_about_case(decided.case.id)
+        await ask_case_in_chat(decided.case.id, RasaClient.from_settings(), now())
         if decided.needs_disposition:
             dispatcher.utter_message(text=messages.LEADER_ASK_DISPOSITION)
             return [_set_context(Expecting.DISPOSITION, decided.case.ref)]

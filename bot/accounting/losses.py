@@ -403,7 +403,7 @@ def losses_section(session: Session, start: datetime, end: datetime, *,
     if sum((amount for _, amount, _ in by_party.values()), ZERO) != total:
         problems.append("按责任方合计与损失总额不一致")
     problems += _check_warehouse(session, start, end) + _unbooked(session, start, end)
-    return LossesSection("losses", lines, problems,
+    return LossesSection("损失", lines, problems,
                          {party.value: amount for party, (_, amount, _) in by_party.items()})
 
 

@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import messages
+from bot.accounting.losses import losses_section
 from bot.db import (
     BalanceEntry,
     Coupon,
@@ -256,8 +257,9 @@ def balance_section(session: Session, start: datetime, end: datetime) -> Section
 
 # ---------------------------------------------------------------- the report
 
-# The report's sections, in order. Append more (e.g. losses by responsible party).
-SECTIONS: list[SectionFunction] = [refunds_section, coupons_section, balance_section]
+# The report's sections, in order.
+SECTIONS: list[SectionFunction] = [refunds_section, coupons_section, balance_section,
+                                   losses_section]
 
 
 @dataclass

@@ -1,7 +1,10 @@
-"""The desk's client for the Rasa server's HTTP API (``rasa run --enable-api``).
+"""A client for the Rasa server's HTTP API (``rasa run --enable-api``), for everything that
+speaks into conversations from outside a turn: the agent desk, the background jobs
+(unclaimed tickets, leader tasks, refund notices) and actions that reach another chat
+(a leader's decision told to the customer, a satisfaction question).
 
-Only the few calls the desk needs: read a conversation's tracker, append a bot
-message that Rasa then sends to the customer's channel, and run an action. When the
+Only the few calls they need: read a conversation's tracker, append a bot message that
+Rasa then sends to the customer's channel, and run an action. When the
 server is started with ``--auth-token``, the same token (``RASA_API_TOKEN``) is sent
 as the ``token`` query parameter, as Rasa expects.
 """

@@ -27,6 +27,7 @@ class RefundNotice:
     """One refund's news for one customer, and the chats to send it to."""
 
     refund_id: int
+    case_id: int
     text: str
     chats: tuple[tuple[str, str], ...]  # (channel, sender id)
 
@@ -55,8 +56,8 @@ def take(session: Session, refund_id: int, now: datetime) -> RefundNotice | None
         select(ChannelIdentity.channel, ChannelIdentity.external_id)
         .where(ChannelIdentity.customer_id == refund.customer_id)
         .order_by(ChannelIdentity.id)).all())
-    return RefundNotice(refund.id, template.format(ref=ref, amount=messages.money(refund.amount)),
-                        tuple((c, e) for c, e in chats))
+    text = template.format(ref=ref, amount=messages.money(refund.amount))
+    return RefundNotice(refund.id, refund.case_id, text, tuple((c, e) for c, e in chats))
 
 
 def give_back(session: Session, refund_id: int) -> None:

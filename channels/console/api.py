@@ -16,11 +16,11 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.messaging.rasa_api import RasaClient, RasaUnavailable
 from bot.staff.roles import PERMISSIONS, Permission
 from channels.console import case_actions, conversation, desk, texts
 from channels.console.errors import Refusal
 from channels.console.guard import COMMON_HEADERS, Guard, Staff, json_response
-from channels.console.rasa_api import RasaClient, RasaUnavailable
 from channels.console.stream import EventStream
 
 logger = logging.getLogger(__name__)

@@ -5,9 +5,9 @@ import asyncio
 import logging
 from typing import Any
 
-from channels.console import desk, texts
-from channels.console.rasa_api import RasaClient, RasaUnavailable
+from bot.messaging.rasa_api import RasaClient, RasaUnavailable
 from bot.transcripts import photo_urls, to_turns
+from channels.console import desk, texts
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from bot.handoff.errors import (
     TicketEnded,
     TicketNotFound,
 )
+from bot.messaging.rasa_api import RasaUnavailable
 from channels.console import texts
-from channels.console.rasa_api import RasaUnavailable
 
 
 class Refusal(Exception):

@@ -3,7 +3,7 @@
 Listed in ``credentials.yml`` as ``channels.console.ConsoleInput``. Rasa mounts a
 channel's blueprint at ``urljoin("/webhooks/", url_prefix())``; the absolute prefix
 ``/console`` puts the desk at ``/console/``. It never handles customer messages: agents'
-replies go to customers through Rasa's HTTP API (``channels.console.rasa_api``).
+replies go to customers through Rasa's HTTP API (``bot.messaging.rasa_api``).
 """
 from __future__ import annotations
 
@@ -15,14 +15,15 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
 
 from bot.db.base import utcnow
+from bot.messaging.rasa_api import RasaClient
 from bot.policy import Policy, load_policy
 from bot.settings import get_settings
 from channels.console.api import add_api_routes
 from channels.console.guard import PREFIX, Guard
 from channels.console.leader_tasks import LeaderTaskWatcher
+from channels.console.losses_job import LossBookingJob
 from channels.console.metrics_api import add_metrics_routes
 from channels.console.pages import add_page_routes
-from channels.console.rasa_api import RasaClient
 from channels.console.refunds_api import add_refund_routes
 from channels.console.refunds_job import RefundJob
 from channels.console.review_api import add_review_routes
@@ -39,11 +40,14 @@ def _policy() -> Policy:
 class ConsoleInput(InputChannel):
     """Serves the agent desk at ``/console/``.
 
-    While the server runs, an ``UnclaimedWatcher`` makes sure a customer nobody claims in
-    time hears from the bot again, and a ``LeaderTaskWatcher`` brings first checks to the
-    group leaders' chats, and a ``ReviewIndexJob`` keeps the leads' review index fresh, and a
-    ``RefundJob`` pays refunds through WeChat Pay and tells customers (the staff side's
-    background work lives with the desk).
+    The staff side's background work lives with the desk. While the server runs:
+
+    - an ``UnclaimedWatcher`` makes sure a customer nobody claims in time hears from the
+      bot again;
+    - a ``LeaderTaskWatcher`` brings first checks to the group leaders' chats;
+    - a ``ReviewIndexJob`` keeps the leads' review index fresh;
+    - a ``RefundJob`` pays refunds through WeChat Pay and tells customers;
+    - a ``LossBookingJob`` books the losses of approved cases.
 
     Args:
         secret: Signs session cookies and CSRF tokens (``CONSOLE_SECRET``).
@@ -65,6 +69,7 @@ class ConsoleInput(InputChannel):
         self.links = EvidenceLinks(secret, get_settings().public_url, PREFIX)
         self.leader_tasks = LeaderTaskWatcher(rasa, clock, _policy, links=self.links)
         self.refunds = RefundJob(rasa, clock)
+        self.losses = LossBookingJob()
 
     @classmethod
     def name(cls) -> str:
@@ -100,6 +105,7 @@ class ConsoleInput(InputChannel):
             self.review_index.start()
             self.leader_tasks.start()
             self.refunds.start()
+            self.losses.start()
 
         @console.listener("before_server_stop")
         async def stop_background(*_: Any) -> None:
@@ -108,5 +114,6 @@ class ConsoleInput(InputChannel):
             await self.review_index.stop()
             await self.leader_tasks.stop()
             await self.refunds.stop()
+            await self.losses.stop()
 
         return console

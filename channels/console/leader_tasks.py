@@ -23,9 +23,9 @@ from bot import messages
 from bot.db import LeaderIdentity, LeaderTask
 from bot.db.session import unit_of_work
 from bot.leaders import first_check
+from bot.messaging.rasa_api import RasaClient, RasaUnavailable
 from bot.policy import Policy
 from channels.console.periodic import PeriodicJob
-from channels.console.rasa_api import RasaClient, RasaUnavailable
 from channels.evidence_links import EvidenceLinks
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,8 @@ Pay, retries, gives up to the manual queue, and tells customers what happened.
 Every ``interval`` seconds one round of ``bot.refunds.payout.run_round`` runs in a thread
 (gateway calls block), then every refund with news for its customer is taken once
 (``bot.refunds.notices.take``) and sent through Rasa's HTTP API to each chat the customer
-has bound; a notice no chat took is given back and tried again next round.
+has bound; a notice no chat took is given back and tried again next round. A refund that
+settles its case is followed by the satisfaction question about the case.
 """
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ from typing import Any
 from sqlalchemy.orm import sessionmaker
 
 from bot.db.session import unit_of_work
+from bot.messaging.rasa_api import RasaClient, RasaUnavailable
 from bot.refunds import notices, payout
 from bot.refunds.gateway import Gateway, gateway_from_settings
+from bot.satisfaction.asking import ask_case_in_chat
 from bot.settings import get_settings
 from channels.console.periodic import PeriodicJob
-from channels.console.rasa_api import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +88,9 @@ class RefundJob(PeriodicJob):
                                    error)
             if sent:
                 told.append(refund_id)
+                # A refund that settles its case is the case's final word: the customer
+                # is asked to score it (once per case, never mid-claim).
+                await ask_case_in_chat(notice.case_id, self._rasa, self._clock())
             elif notice.chats:
                 await asyncio.to_thread(self._give_back, refund_id)
         return told

@@ -31,9 +31,9 @@ from typing import Any
 from sanic.request import Request
 
 from bot.handoff.errors import TicketNotFound
+from bot.messaging.rasa_api import RasaClient, RasaUnavailable
 from channels.console import conversation, desk
 from channels.console.guard import COMMON_HEADERS, Guard, Staff
-from channels.console.rasa_api import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 
 from bot.db.session import unit_of_work
 from bot.handoff import tickets
+from bot.messaging.rasa_api import RasaClient, RasaUnavailable
 from channels.console.periodic import PeriodicJob
-from channels.console.rasa_api import RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
 

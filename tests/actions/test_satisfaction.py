@@ -9,19 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from actions.handoff import ActionEscalate, ActionHandoffEnd
-from actions.satisfaction import (
-    ActionRecordSatisfaction,
-    ActionRecordSatisfactionComment,
-    ask_about_case,
-)
-from bot.cases import cancel_case, open_case, review
+from actions.satisfaction import ActionRecordSatisfaction, ActionRecordSatisfactionComment
 from bot.db import FollowUp, SatisfactionSurvey, StaffAccount
 from bot.db.session import unit_of_work
 from bot.handoff import tickets
-from bot.policy import load_policy
-from channels.console.rasa_api import RasaUnavailable
 from tests.actions.trackers import domain, responses, run, tracker
-from tests.bot.cases.claims import customer_id, missing_claim
 
 # 2026-11-22 15:00 in Shanghai, inside the service hours.
 AFTERNOON = datetime(2026, 11, 22, 7, 0, tzinfo=timezone.utc)
@@ -150,86 +142,3 @@ async def test_declining_to_comment_keeps_nothing(app_db, clock, answer):
     assert responses(messages) == ["utter_no_comment"]
     assert _surveys()[0].comment is None
     assert len(_follow_ups()) == 1, "the follow-up stays without a comment"
-
-
-# ---------------------------------------------------------------- after a case is decided
-
-
-class FakeChat:
-    """Rasa's HTTP API as ``ask_about_case`` uses it."""
-
-    def __init__(self, state: dict[str, Any] | None = None, failing: bool = False) -> None:
-        self._state = state or {"paused": False, "active_loop": {}}
-        self.failing = failing
-        self.sent: list[tuple[str, str, dict[str, Any], str]] = []
-        self.data: list[dict[str, Any] | None] = []
-
-    async def state(self, conversation_id: str) -> dict[str, Any]:
-        return self._state
-
-    async def send_bot_message(self, conversation_id: str, text: str, metadata: dict[str, Any],
-                               output_channel: str = "latest",
-                               data: dict[str, Any] | None = None) -> None:
-        if self.failing:
-            raise RasaUnavailable("down")
-        self.sent.append((conversation_id, text, metadata, output_channel))
-        self.data.append(data)
-
-
-def _case(app_db, *, decide: str | None = "reject") -> tuple[int, str]:
-    """demo-1's missing strawberries, sent to the leader; rejected/approved if asked."""
-    now = app_db.seeded_at + timedelta(minutes=5)
-    with unit_of_work() as session:
-        case = open_case(session, missing_claim(session, now), now, load_policy(), "customer").case
-        if decide == "reject":
-            review.reject(session, case.id, actor="leader:1", now=now, reason="袋子里有两盒")
-        elif decide == "approve":
-            review.approve(session, case.id, actor="leader:1", now=now)
-        elif decide == "cancel":
-            cancel_case(session, customer_id(session, "demo-1"), case.ref, now, "customer:1")
-        return case.id, case.ref
-
-
-@pytest.mark.parametrize("decision", ["reject", "approve"])
-async def test_a_decided_case_is_scored_in_the_customers_chat_once(app_db, clock, decision):
-    case_id, ref = _case(app_db, decide=decision)
-    chat = FakeChat()
-
-    survey_id = await ask_about_case(case_id, chat)
-
-    [(conversation, text, metadata, channel)] = chat.sent
-    assert (conversation, channel, metadata) == ("demo-1", "rest",
-                                                 {"satisfaction_survey": survey_id})
-    assert ref in text and "1-5" in text
-    assert [b["payload"] for b in chat.data[0]["buttons"]] == ["1", "2", "3", "4", "5"]
-    [survey] = _surveys()
-    assert (survey.case_id, survey.subject.value, survey.conversation_id) == (
-        case_id, "case", "demo-1")
-    assert await ask_about_case(case_id, chat) is None and len(chat.sent) == 1, "asked once"
-
-
-@pytest.mark.parametrize("decision", [None, "cancel"])
-async def test_an_undecided_or_withdrawn_case_is_not_scored(app_db, clock, decision):
-    case_id, _ = _case(app_db, decide=decision)
-    chat = FakeChat()
-
-    assert await ask_about_case(case_id, chat) is None
-    assert chat.sent == [] and _surveys() == []
-
-
-async def test_a_customer_in_the_middle_of_a_claim_is_not_interrupted(app_db, clock):
-    case_id, _ = _case(app_db)
-    chat = FakeChat({"paused": False, "active_loop": {"name": "return_form"}})
-
-    assert await ask_about_case(case_id, chat) is None
-    assert chat.sent == [] and _surveys() == []
-
-
-async def test_a_question_rasa_does_not_take_is_withdrawn(app_db, clock):
-    case_id, _ = _case(app_db)
-
-    assert await ask_about_case(case_id, FakeChat(failing=True)) is None
-
-    assert _surveys() == []
-    chat = FakeChat()
-    assert await ask_about_case(case_id, chat) is not None, "asked when Rasa is back"

@@ -24,9 +24,9 @@ from sqlalchemy import select
 from bot.db import Supplier
 from bot.db.session import unit_of_work
 from bot.enums import CaseState, Reason
+from bot.messaging.rasa_api import RasaClient
 from bot.metrics.period import iso_week
 from channels.console import ConsoleInput
-from channels.console.rasa_api import RasaClient
 from tests.bot.metrics.dataset import CHINA, case, conversation, coupon, refund, survey
 from tests.servers import free_port
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from channels.console.rasa_api import RasaClient, RasaUnavailable
+from bot.messaging.rasa_api import RasaClient, RasaUnavailable
 from tests.channels.console.conftest import RASA_TOKEN
 from tests.channels.console.fake_rasa import FakeRasa
 from tests.servers import free_port

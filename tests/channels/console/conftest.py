@@ -23,11 +23,11 @@ from bot.db.base import utcnow
 from bot.db.session import unit_of_work
 from bot.handoff import tickets
 from bot.handoff.summary import HandoffRequest, build_ticket
+from bot.messaging.rasa_api import RasaClient
 from bot.orders import recent_lines
 from bot.policy import load_policy
 from bot.staff.accounts import create_account
 from channels.console import ConsoleInput
-from channels.console.rasa_api import RasaClient
 from channels.console.stream import StreamTiming
 from tests.channels.console.fake_rasa import FakeRasa
 from tests.servers import free_port

@@ -15,9 +15,9 @@ from bot.db.base import utcnow
 from bot.db.session import unit_of_work
 from bot.enums import Reason
 from bot.evidence import store_photo
+from bot.messaging.rasa_api import RasaClient
 from bot.policy import load_policy
 from channels.console.leader_tasks import LeaderTaskWatcher
-from channels.console.rasa_api import RasaClient
 from channels.evidence_links import EvidenceLinks
 from tests.actions.lookups import line_id
 from tests.channels.console.conftest import RASA_TOKEN, SECRET

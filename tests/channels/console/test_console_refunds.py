@@ -14,7 +14,7 @@ from bot.db import AuditEntry
 from bot.db.base import utcnow
 from bot.db.session import unit_of_work
 from bot.enums import CaseState
-from channels.console.rasa_api import RasaClient
+from bot.messaging.rasa_api import RasaClient
 from channels.console.refunds_job import RefundJob
 from channels.wechatpay.fake_api import FakeWeChatPay
 from tests.bot.refunds.support import (
@@ -90,13 +90,15 @@ async def test_marking_a_manual_payout_settles_the_refund_and_tells_the_customer
 
     await desk.channel.refunds.check_once()
     for _ in range(50):
-        if fake_rasa.of("events"):
+        if len(fake_rasa.of("events")) >= 2:
             break
         await asyncio.sleep(0.1)
-    [call] = fake_rasa.of("events")
+    call, question = fake_rasa.of("events")
     assert call.conversation_id == "demo-1"
     assert call.body[0]["text"] == (f"您的售后单 {case.ref} 的退款 ¥59.80 "
                                     "已由工作人员人工退给您，请留意查收～")
+    assert case.ref in question.body[0]["text"], "then the case is scored"
+    assert "satisfaction_survey" in question.body[0]["metadata"]
     again = await agent.post(f"/console/api/refunds/{refund.id}/paid-offline",
                              {"amount": "59.80", "note": "又点了一次"})
     assert again.status == 409 and again.error == "这笔退款已经退过了，不能重复标记"
@@ -162,7 +164,8 @@ async def test_the_payout_job_pays_through_wechat_pay_and_tells_the_customer_onc
     third = await job.check_once()
 
     assert (second["results"], second["told"], third["told"]) == ([], [refund.id], [])
-    [call] = fake_rasa.of("events")
+    call, question = fake_rasa.of("events")
+    assert question.body[0]["metadata"].keys() == {"satisfaction_survey"}, "asked once, after"
     assert (call.conversation_id, call.query["output_channel"]) == ("demo-1", "rest")
     assert call.body[0]["text"] == (f"您的售后单 {case.ref} 的退款 ¥59.80 "
                                     "已退回微信零钱，预计1-3天到账～")

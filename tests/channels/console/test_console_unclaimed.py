@@ -10,8 +10,8 @@ from bot.db import AuditEntry
 from bot.db.base import utcnow
 from bot.db.session import unit_of_work
 from bot.handoff import tickets
+from bot.messaging.rasa_api import RasaClient
 from channels.console import ConsoleInput
-from channels.console.rasa_api import RasaClient
 from channels.console.unclaimed import UnclaimedWatcher
 from tests.channels.console.conftest import (
     RASA_TOKEN,
