@@ -157,7 +157,7 @@ def process_commands(settings: Settings, model: Path, endpoints: Path,
     return {
         "actions": [python, "-m", "rasa_sdk", "--actions", "actions",
                     "--port", str(settings.actions_port)],
-        "rasa": [python, "-m", "rasa", "run", "--enable-api", "--model", str(model),
+        "rasa": [python, "-m", "bot.rasa_server", "run", "--enable-api", "--model", str(model),
                  "--endpoints", str(endpoints), "--credentials", "credentials.yml",
                  "--port", str(settings.rasa_port), f"--auth-token={token}"],
     }
@@ -602,7 +602,7 @@ def prod_processes(settings: Settings, topology: ProdTopology, *, token: str,
     ]
     replicas = [
         Process(f"rasa-{n + 1}",
-                [python, "-m", "rasa", "run", "--enable-api", "--model", str(model),
+                [python, "-m", "bot.rasa_server", "run", "--enable-api", "--model", str(model),
                  "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
                  "--interface", host, "--port", str(port), f"--auth-token={token}"],
                 {**base_env, **RASA_ONLY_ENV}, logs / f"rasa-{n + 1}.log",
@@ -733,7 +733,7 @@ def serve(role: str) -> int:
         # The container's own file system: DATA_DIR may be a volume replicas share.
         endpoints = write_endpoints(settings, Path(tempfile.mkdtemp(prefix="rasa-run-")))
         token = api_token(settings)
-        command = [sys.executable, "-m", "rasa", "run", "--enable-api", "--model",
+        command = [sys.executable, "-m", "bot.rasa_server", "run", "--enable-api", "--model",
                    str(ensure_model()), "--endpoints", str(endpoints), "--credentials",
                    str(ROOT / "credentials.yml"), "--port", str(settings.rasa_port),
                    f"--auth-token={token}"]
