@@ -26,7 +26,8 @@ from actions.leader_photos import is_photo, leader_photo
 from bot import messages
 from bot.db import TaskDecision
 from bot.db.session import unit_of_work
-from bot.leaders import first_check, forwards
+from bot.leaders import first_check, forwards, tasks
+from bot.leaders.check_errors import FirstCheckError
 from bot.leaders.commands import Approve, Dispose, Expecting, Reject, parse_command
 from bot.leaders.identity import identify_leader
 from bot.leaders.notices import decision_notices
@@ -153,7 +154,7 @@ class ActionLeader(SafeAction):
                 decided = first_check.decide(
                     session, leader_id, ref, decision, now=now(), policy=policy(),
                     reason=command.note if isinstance(command, Approve) else command.reason)
-        except first_check.FirstCheckError as refused:
+        except FirstCheckError as refused:
             dispatcher.utter_message(text=refused.leader_text)
             return [_set_context(None)]
         dispatcher.utter_message(text=decided.leader_text)
@@ -169,10 +170,10 @@ class ActionLeader(SafeAction):
     @staticmethod
     def _only_open_task(leader_id: int) -> str | None:
         with unit_of_work() as session:
-            open_ids = first_check.open_tasks(session, leader_id)
+            open_ids = tasks.open_tasks(session, leader_id)
             if len(open_ids) != 1:
                 return None
-            return first_check.task_card(session, open_ids[0]).case_ref
+            return tasks.task_card(session, open_ids[0]).case_ref
 
     async def _forward_reply(self, dispatcher: CollectingDispatcher, leader_id: int,
                              forward_id: int, reply: forwards.ForwardReply) -> list[dict[str, Any]]:

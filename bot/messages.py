@@ -185,7 +185,7 @@ def desk_approved(ref: str, resolution: Resolution | None, refund, requested) ->
 
 # --- leaders -------------------------------------------------------------------------
 # What the assistant tells group leaders (团长) about first checks (初审): the task card,
-# what to look at, the answers to their decisions. ``bot.leaders.first_check`` fills them.
+# what to look at, the answers to their decisions. ``bot.leaders.tasks`` and ``bot.leaders.first_check`` fill them.
 LEADER_CHECK = {
     Reason.MISSING: "请在自提点清点一下这位顾客的{product}，看看是不是真的少了{quantity}。",
     Reason.SPOILED: "请看一下商品或照片，确认是不是坏了、发霉或不新鲜。",

@@ -1,5 +1,5 @@
 """How each pickup point's leader handled first checks (初审) in the period, from
-``bot.leaders.first_check.leader_performance``."""
+``bot.leaders.performance.leader_performance``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Leader, PickupPoint
-from bot.leaders.first_check import Performance, leader_performance
+from bot.leaders.performance import Performance, leader_performance
 from bot.metrics.period import Period
 
 

@@ -7,7 +7,7 @@ hands the case to the platform and tells the leader. A photo goes as Rasa's ``im
 a signed link (``channels.evidence_links``), which the WeChat and Telegram output
 channels send as the picture itself and REST shows as a link; a photo that cannot be
 sent never holds back the card. Each step is marked with a conditional UPDATE first
-(``bot.leaders.first_check``), so with several Rasa replicas only one sends; a card
+(``bot.leaders.tasks``), so with several Rasa replicas only one sends; a card
 that cannot be delivered to any chat is left unmarked and tried again.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy import select
 from bot import messages
 from bot.db import LeaderIdentity, LeaderTask
 from bot.db.session import unit_of_work
-from bot.leaders import first_check
+from bot.leaders import tasks
 from bot.messaging.rasa_api import RasaClient, RasaUnavailable
 from bot.policy import Policy
 from channels.console.periodic import PeriodicJob
@@ -87,20 +87,20 @@ class LeaderTaskWatcher(PeriodicJob):
     def _open_new_tasks(self, now: datetime) -> None:
         policy = self._policy()
         with unit_of_work() as session:
-            for case_id in first_check.cases_needing_task(session, policy):
-                first_check.open_task(session, case_id, now, policy)
+            for case_id in tasks.cases_needing_task(session, policy):
+                tasks.open_task(session, case_id, now, policy)
 
     def _due(self, now: datetime) -> tuple[list[int], list[int], list[int]]:
         with unit_of_work() as session:
-            return (first_check.tasks_to_notify(session),
-                    first_check.tasks_to_remind(session, now),
-                    first_check.tasks_to_escalate(session, now, self._policy()))
+            return (tasks.tasks_to_notify(session),
+                    tasks.tasks_to_remind(session, now),
+                    tasks.tasks_to_escalate(session, now, self._policy()))
 
     @staticmethod
-    def _card(task_id: int) -> tuple[int, first_check.TaskCard]:
+    def _card(task_id: int) -> tuple[int, tasks.TaskCard]:
         with unit_of_work() as session:
             return (session.get(LeaderTask, task_id).leader_id,
-                    first_check.task_card(session, task_id))
+                    tasks.task_card(session, task_id))
 
     @staticmethod
     def _mark(mark: Callable[..., bool], task_id: int, now: datetime) -> bool:
@@ -109,7 +109,7 @@ class LeaderTaskWatcher(PeriodicJob):
 
     def _escalate(self, task_id: int, now: datetime) -> bool:
         with unit_of_work() as session:
-            return first_check.escalate(session, task_id, now, self._policy())
+            return tasks.escalate(session, task_id, now, self._policy())
 
     async def check_once(self) -> dict[str, list[int]]:
         """One round; returns the tasks pushed, reminded and escalated."""
@@ -120,10 +120,10 @@ class LeaderTaskWatcher(PeriodicJob):
         for task_id in to_notify:
             leader_id, card = await asyncio.to_thread(self._card, task_id)
             if await self._tell(leader_id, card.text, card.evidence_ids) and \
-                    await asyncio.to_thread(self._mark, first_check.mark_notified, task_id, now):
+                    await asyncio.to_thread(self._mark, tasks.mark_notified, task_id, now):
                 done["notified"].append(task_id)
         for task_id in to_remind:
-            if await asyncio.to_thread(self._mark, first_check.mark_reminded, task_id, now):
+            if await asyncio.to_thread(self._mark, tasks.mark_reminded, task_id, now):
                 leader_id, card = await asyncio.to_thread(self._card, task_id)
                 await self._tell(leader_id, messages.LEADER_REMINDER.format(ref=card.case_ref))
                 done["reminded"].append(task_id)

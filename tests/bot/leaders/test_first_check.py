@@ -29,7 +29,7 @@ from bot.db import (
 )
 from bot.db.session import unit_of_work
 from bot.enums import CaseState, Disposition, Reason, Resolution, Review
-from bot.leaders.first_check import (
+from bot.leaders.check_errors import (
     AlreadyDecided,
     NoSuchCase,
     NoSuchTask,
@@ -40,13 +40,13 @@ from bot.leaders.first_check import (
     ReasonTooLong,
     TaskClosed,
     UnknownLeader,
+)
+from bot.leaders.first_check import confirm_disposition, decide, mark_overturned
+from bot.leaders.performance import leader_performance
+from bot.leaders.tasks import (
     cases_needing_task,
-    confirm_disposition,
-    decide,
     escalate,
-    leader_performance,
     mark_notified,
-    mark_overturned,
     mark_reminded,
     open_task,
     open_tasks,
