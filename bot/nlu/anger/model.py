@@ -11,12 +11,13 @@ the training data has general examples, the model therefore also learns
 - a *general threshold*, the best-F1 threshold on the cross-validated scores of the
   general examples, and
 - a *domain router*, a logistic regression over character n-grams that tells customer
-  messages from general posts.
+  messages from general posts, with a cut chosen by cross-validation so that at most
+  1% of the customer messages fall below it.
 
-A message the router reads as customer chat (and every message when there is no
-general data) is judged by the customer threshold, exactly as before; only text that
-does not read as customer chat is judged by the general threshold. The score itself
-is the same model's probability either way.
+Only text the router is that sure is not customer chat is judged by the general
+threshold; every other message (and every message when there is no general data) is
+judged by the customer threshold, as before. The score itself is the same model's
+probability either way.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from bot.nlu.normalise import has_chinese, normalise
 
 SIGNAL_WEIGHT = 1.0
 MAX_CALM_FALSE_ALARMS = 0.02
-CUSTOMER_CHAT = 0.5  # the router's probability from which a message reads as customer chat
+ROUTED_CUSTOMERS = 0.01  # at most this share of customer messages gets the general threshold
 jieba.setLogLevel(60)
 
 
@@ -76,35 +77,57 @@ def _features(vectorisers: list[TfidfVectorizer], texts: list[str],
 
 
 def _best_f1_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
-    """The threshold with the best F1 (general text: no calm-complaint constraint)."""
-    best, best_f1 = 0.5, -1.0
-    for threshold in np.arange(0.20, 0.91, 0.01):
+    """The middle of the thresholds whose F1 is within 0.005 of the best (general text:
+    no calm-complaint constraint). F1 is flat near its top; the middle of the plateau
+    is steadier than its highest point."""
+    thresholds = np.round(np.arange(0.20, 0.91, 0.01), 2)
+    f1s = []
+    for threshold in thresholds:
         predicted = scores >= threshold
         true_positive = (predicted & (labels == 1)).sum()
-        f1 = 2 * true_positive / max(predicted.sum() + (labels == 1).sum(), 1)
-        if f1 > best_f1:
-            best, best_f1 = float(threshold), f1
-    return round(best, 2)
+        f1s.append(2 * true_positive / max(predicted.sum() + (labels == 1).sum(), 1))
+    f1s = np.asarray(f1s)
+    near_best = thresholds[f1s >= f1s.max() - 0.005]
+    return round(float(np.median(near_best)), 2)
 
 
 class DomainRouter:
     """Tells customer chat from general text: logistic regression over character n-grams."""
 
-    def __init__(self, vectoriser: TfidfVectorizer, classifier: LogisticRegression) -> None:
+    def __init__(self, vectoriser: TfidfVectorizer, classifier: LogisticRegression,
+                 cut: float = 0.5) -> None:
         self.vectoriser = vectoriser
         self.classifier = classifier
+        self.cut = cut
 
     @classmethod
-    def train(cls, texts: list[str], customer: np.ndarray) -> "DomainRouter":
+    def _fit(cls, texts: list[str], customer: np.ndarray) -> "DomainRouter":
         vectoriser = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True,
                                      max_features=40000)
         classifier = LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000)
         classifier.fit(vectoriser.fit_transform(texts), customer)
         return cls(vectoriser, classifier)
 
+    @classmethod
+    def train(cls, texts: list[str], customer: np.ndarray) -> "DomainRouter":
+        """Fits the router; its cut is the cross-validated probability below which at
+        most ``ROUTED_CUSTOMERS`` of the customer messages fall (never above 0.5)."""
+        held_out = np.zeros(len(texts))
+        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=7)
+        for train_idx, test_idx in folds.split(texts, customer):
+            fold = cls._fit([texts[i] for i in train_idx], customer[train_idx])
+            held_out[test_idx] = fold.customer_chat([texts[i] for i in test_idx])
+        router = cls._fit(texts, customer)
+        router.cut = round(min(0.5, float(np.quantile(held_out[customer == 1], ROUTED_CUSTOMERS))), 3)
+        return router
+
     def customer_chat(self, texts: list[str]) -> np.ndarray:
         """The probability that each text is customer chat."""
         return self.classifier.predict_proba(self.vectoriser.transform(texts))[:, 1]
+
+    def is_general(self, text: str) -> bool:
+        """Whether a text is surely not customer chat."""
+        return bool(self.customer_chat([text])[0] < self.cut)
 
 
 def _choose_threshold(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -139,7 +162,8 @@ class AngerModel:
     def train(cls, texts: list[str], angry: list[bool], c: float = 10.0,
               threshold: float | None = None,
               tokens: list[list[str]] | None = None,
-              in_domain: list[bool] | None = None) -> "AngerModel":
+              in_domain: list[bool] | None = None,
+              service: list[bool] | None = None) -> "AngerModel":
         """Fits the model; ``threshold`` None picks it by 5-fold cross-validation.
 
         Args:
@@ -152,7 +176,9 @@ class AngerModel:
                 those (all examples when None), the model learns from all of them.
                 The others are general text: when they hold both labels, the
                 general threshold is chosen on them and a router learns to tell
-                the two apart.
+                customer service messages from the rest.
+            service: Which examples are customer service messages (the in-domain
+                ones when None); in-domain chit-chat (out_of_scope) is not.
         """
         if len(set(angry)) < 2:
             raise ValueError("anger training needs both angry and calm examples")
@@ -179,7 +205,8 @@ class AngerModel:
         model = cls._fit(clean, words_of, labels, c, threshold)
         if general_threshold is not None:
             model.general_threshold = general_threshold
-            model.router = DomainRouter.train(clean, customer.astype(int))
+            service_of = np.asarray(service if service is not None else customer, dtype=bool)
+            model.router = DomainRouter.train(clean, (service_of & customer).astype(int))
         return model
 
     @classmethod
@@ -198,9 +225,7 @@ class AngerModel:
         """The customer threshold, or the general one for text that is not customer chat."""
         if self.router is None or self.general_threshold is None:
             return self.threshold
-        if self.router.customer_chat([clean])[0] >= CUSTOMER_CHAT:
-            return self.threshold
-        return self.general_threshold
+        return self.general_threshold if self.router.is_general(clean) else self.threshold
 
     def score(self, text: str, tokens: list[str] | None = None) -> AngerScore:
         """Anger of one message; text without Chinese scores 0.0 by contract."""

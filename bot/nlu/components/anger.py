@@ -18,7 +18,7 @@ import yaml
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.constants import TOKENS_NAMES
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -31,6 +31,7 @@ from bot.settings import ROOT
 logger = logging.getLogger(__name__)
 
 ANGER = "anger"
+OUT_OF_SCOPE = "out_of_scope"
 LABELS = {"angry": True, "calm": False}
 
 
@@ -83,19 +84,20 @@ class AngerClassifier(PersistedModelComponent):
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
     def train(self, training_data: TrainingData) -> Resource:
-        labelled = [(m.get(TEXT), label, tokens_of(m), True)
+        # (text, angry, tokens, in-domain, customer service: a shop intent, not chit-chat)
+        labelled = [(m.get(TEXT), label, tokens_of(m), True, m.get(INTENT) != OUT_OF_SCOPE)
                     for m in training_data.training_examples
                     if m.get(TEXT) and (label := anger_label(m)) is not None]
-        labelled += [(text, label, words(normalise(text)), False)
+        labelled += [(text, label, words(normalise(text)), False, False)
                      for text, label in general_examples(_general_path(self._config))]
         if not labelled:
             logger.warning("No anger-labelled examples: every message will score 0.0.")
             return self._resource
-        texts, labels, tokens, in_domain = zip(*labelled)
+        texts, labels, tokens, in_domain, service = zip(*labelled)
         self._model = AngerModel.train(list(texts), list(labels),
                                        c=float(self._config["regularisation"]),
                                        threshold=self._config["threshold"], tokens=list(tokens),
-                                       in_domain=list(in_domain))
+                                       in_domain=list(in_domain), service=list(service))
         logger.info("Anger model trained on %d examples (%d angry), threshold %.2f, "
                     "general threshold %s", len(labels), sum(labels), self._model.threshold,
                     self._model.general_threshold)
