@@ -92,8 +92,11 @@ audit:
 eval:
 	@$(PY) -m bot.evaluation.run
 
+## Performance figures, printed (README, "Performance"): plain-Rasa baseline, the embedded
+## default and the production profile under load, a soak, the leads' list at 100k.
+## make bench [SOAK_SECONDS=600] [BENCH_SECONDS=30] [BENCH_PHASES=baseline,embedded,prod,review]
 bench:
-	@echo "make bench arrives with the performance issue (#9)."; exit 1
+	@$(PY) -m bot.bench.run
 
 clean:
 	rm -rf models/ var/ results/ .pytest_cache/
