@@ -142,6 +142,8 @@ class Report:
     memory: dict[str, dict[str, int]] = field(default_factory=dict)  # process → start/end kB
     soak_seconds: float | None = None
     review: dict[str, dict[str, float]] = field(default_factory=dict)  # db → query → p95
+    #: The machine's 1-minute load average as each phase began (others share the cores).
+    loadavg: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def load(self, profile: str, channel: str) -> LoadFigures | None:
@@ -589,6 +591,10 @@ def summary(report: Report) -> str:
              "senders, every message answered; the same with two replicas; soak memory growth "
              "≤ 10%; console list p95 ≤ 200 ms at 100,000 conversations."]
     lines += goals + [f"Note: {n}" for n in report.notes]
+    if report.loadavg:
+        lines.append("Load average (1 min) as each phase began, on "
+                     f"{os.cpu_count()} cores: " + ", ".join(
+                         f"{k} {v}" for k, v in report.loadavg.items()))
     return "\n".join(lines)
 
 
@@ -603,6 +609,7 @@ def main() -> int:
         if name not in phases:
             print(f"unknown phase {name!r} (BENCH_PHASES: {', '.join(phases)})", file=sys.stderr)
             return 2
+        report.loadavg[name] = round(os.getloadavg()[0], 2)
         try:
             phases[name](options, report)
         except Exception as error:  # noqa: BLE001 (report it, go on with the others)
