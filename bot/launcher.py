@@ -261,7 +261,9 @@ def nginx_config(*, rasa_listen: str, actions_listen: str, rasa_servers: list[st
     unprivileged from any directory. Server-sent events (the desk's
     ``/console/api/events``) are passed through unbuffered; a WeChat user's messages go
     to one replica (hash of ``openid``), which keeps them in order; a POST is never
-    retried on another replica once sent (no doubled messages).
+    retried on another replica once sent (no doubled messages). Idle upstream connections
+    are closed after 4 s, before Sanic's own 5 s keep-alive timeout: otherwise nginx could
+    send a request on a connection the server is just closing and answer 502.
     """
     def servers(addresses: list[str]) -> str:
         return "".join(f"        server {a} max_fails=1 fail_timeout=5s;\n" for a in addresses)
@@ -302,13 +304,16 @@ http {{
 
     upstream rasa {{
 {servers(rasa_servers)}        keepalive 64;
+        keepalive_timeout 4s;
     }}
     upstream rasa_by_openid {{
         hash $arg_openid consistent;
 {servers(rasa_servers)}        keepalive 64;
+        keepalive_timeout 4s;
     }}
     upstream actions {{
 {servers(action_servers)}        keepalive 64;
+        keepalive_timeout 4s;
     }}
 
     server {{

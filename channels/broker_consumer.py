@@ -82,6 +82,7 @@ class EventConsumer:
             try:
                 return await aio_pika.connect_robust(self.url, timeout=10)
             except (OSError, asyncio.TimeoutError, aio_pika.exceptions.AMQPError) as error:
+                self.standby = False
                 logger.warning("event consumer: RabbitMQ unavailable (%s); retrying in %ss",
                                error, RETRY_SECONDS)
                 await asyncio.sleep(RETRY_SECONDS)
@@ -98,6 +99,7 @@ class EventConsumer:
                 logger.debug("event consumer: %s has an active consumer; standing by",
                              self.queue)
             except (aio_pika.exceptions.AMQPError, ConnectionError) as error:
+                self.standby = False
                 logger.warning("event consumer: %s; retrying in %ss", error, RETRY_SECONDS)
             finally:
                 self.ready.clear()

@@ -573,8 +573,9 @@ def summary(report: Report) -> str:
         lines += [f"  {f.profile} {f.channel}: " + ", ".join(f"{k} ×{v}" for k, v in e.items())
                   for f, e in errors]
     if report.memory:
-        lines += ["", "Memory (RSS) per process, start → end"
-                  + (f" (soak {report.soak_seconds:.0f} s)" if report.soak_seconds else "") + ":"]
+        lines += ["", "Memory (RSS) per process, start → end (embedded: over its two load "
+                  "phases; prod: over the soak"
+                  + (f", {report.soak_seconds:.0f} s" if report.soak_seconds else "") + "):"]
         for name, kb in report.memory.items():
             growth = (kb["end"] - kb["start"]) / kb["start"] * 100 if kb["start"] else 0
             lines.append(f"  {name:<22} {kb['start'] / 1024:7.1f} MB → {kb['end'] / 1024:7.1f} MB"

@@ -6,8 +6,9 @@ broker (``EVENT_BROKER_URL``, the production profile) it also listens to the
 conversation events Rasa publishes to RabbitMQ: an event wakes it, it lets the events
 settle (the indexer leaves events younger than its settle window for the next run)
 and indexes at once — a couple of seconds behind the conversation instead of up to ten.
-Many events arriving together make one run. The timer stays as the fallback while
-RabbitMQ is away.
+Many events arriving together make one run. One replica reads the events (an exclusive
+consumer) and indexes; the others stand by and skip their timer runs, so replicas do not
+race for the same batch. While RabbitMQ is away every replica falls back to its timer.
 """
 from __future__ import annotations
 
@@ -71,12 +72,18 @@ class ReviewIndexJob(PeriodicJob):
         # Events that came in while settling are taken in by the coming run.
         self._woken.clear()
 
+    @property
+    def standing_by(self) -> bool:
+        """Another replica reads the events (and indexes): this one leaves it to it."""
+        return self.consumer is not None and self.consumer.standby
+
     async def _run(self) -> None:
         while True:
-            try:
-                await self.check_once()
-            except Exception:
-                logger.exception("%s round failed", type(self).__name__)
+            if not self.standing_by:
+                try:
+                    await self.check_once()
+                except Exception:
+                    logger.exception("%s round failed", type(self).__name__)
             await self._pause()
 
     def start(self) -> None:

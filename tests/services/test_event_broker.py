@@ -164,3 +164,30 @@ async def test_conversation_events_wake_the_review_index(product_on_postgres, ra
     assert record.user_turns == 1 and record.channel == "rest"
     assert waited < 10, "woken by the events, not by the five-minute timer"
     assert job.consumer.received >= 5  # Rasa published every event of the conversation
+
+
+async def test_one_replica_indexes_while_the_broker_is_up(product_on_postgres, rabbitmq_url,
+                                                          queue_name, monkeypatch):
+    from channels.console.review_index import ReviewIndexJob
+
+    monkeypatch.setattr(broker_consumer, "RETRY_SECONDS", 0.3)
+    first = ReviewIndexJob(interval=0.2, broker_url=rabbitmq_url, queue=queue_name)
+    second = ReviewIndexJob(interval=0.2, broker_url=rabbitmq_url, queue=queue_name)
+    first.start()
+    try:
+        await asyncio.wait_for(first.consumer.ready.wait(), 15)
+        second.start()
+        await _until(lambda: second.standing_by, 10)
+        runs = second.runs
+        await asyncio.sleep(1.5)
+        assert second.runs == runs, "the stand-by replica leaves the timer runs to the reader"
+        assert first.runs > 3
+
+        await first.stop()  # the reading replica goes away: the other takes over
+        await asyncio.wait_for(second.consumer.ready.wait(), 15)
+        runs = second.runs
+        await asyncio.sleep(1.0)
+        assert second.runs > runs
+    finally:
+        await first.stop()
+        await second.stop()
