@@ -32,6 +32,7 @@ import json
 import os
 import platform
 import re
+import resource
 import secrets
 import shutil
 import socket
@@ -114,6 +115,9 @@ class LoadFigures:
     answer_latency: Latency | None = None
     sent: int | None = None
     answered: int | None = None
+    #: CPU the load generator itself used (it shares the machine with the servers), as a
+    #: share of one core over the phase.
+    client_cpu: float | None = None
 
     @classmethod
     def rest(cls, profile: str, concurrency: int, recorder: Recorder,
@@ -279,12 +283,13 @@ async def measure_rest(profile: str, base_url: str, customers: Iterator[BenchCus
                            concurrency=min(concurrency, 5), duration=3, recorders=[warm],
                            photos=photos)
             recorder = Recorder()
+            cpu = _cpu_seconds()
             result = await run_load(kind(session, base_url, recorder, server.photo_url),
                                     journey, customers, concurrency=concurrency,
                                     duration=seconds, recorders=[recorder], photos=photos)
     finally:
         await server.close()
-    return LoadFigures.rest(profile, concurrency, recorder, result)
+    return _with_client_cpu(LoadFigures.rest(profile, concurrency, recorder, result), cpu)
 
 
 async def measure_wechat(profile: str, base_url: str, router: FakeApiRouter,
@@ -299,11 +304,23 @@ async def measure_wechat(profile: str, base_url: str, router: FakeApiRouter,
         figures = WeChatFigures()
         transport = WeChatTransport(session, base_url, WECHAT, router.api, figures)
         router.target = transport
+        cpu = _cpu_seconds()
         result = await run_load(transport, return_journey, customers, concurrency=concurrency,
                                 duration=seconds, recorders=[figures.ack, figures.answer],
                                 photos=photos)
         router.target = None
-    return LoadFigures.wechat(profile, concurrency, figures, result)
+    return _with_client_cpu(LoadFigures.wechat(profile, concurrency, figures, result), cpu)
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _with_client_cpu(figures: LoadFigures, cpu_before: float) -> LoadFigures:
+    if figures.seconds:
+        figures.client_cpu = (_cpu_seconds() - cpu_before) / figures.seconds
+    return figures
 
 
 def _progress(text: str) -> None:
@@ -567,6 +584,11 @@ def summary(report: Report) -> str:
             a = f.answer_latency
             lines.append(f"  {f.profile}: answered {f.answered}/{f.sent} messages; answer "
                          f"p50 {fmt(a.p50)} ms, p95 {fmt(a.p95)} ms, p99 {fmt(a.p99)} ms")
+    shares = [f"{f.profile} {f.channel} {f.client_cpu:.0%}" for f in report.loads
+              if f.client_cpu is not None]
+    if shares:
+        lines += ["", "The load generator's own CPU (share of one core; it runs on the same "
+                  "machine): " + ", ".join(shares)]
     errors = [(f, f.errors) for f in report.loads if f.errors]
     if errors:
         lines += ["", "Errors:"]
