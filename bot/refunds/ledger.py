@@ -54,6 +54,9 @@ CHANGEABLE = (S.PENDING.value, S.MANUAL.value)
 OUTSTANDING = (S.PENDING.value, S.SENDING.value, S.FAILED.value, S.MANUAL.value)
 NOTE_MAX = 200
 
+# Who records WeChat Pay's outcomes.
+GATEWAY = "gateway:wechatpay"
+
 # Why a refund waits for a person (refunds.manual_reason).
 NOT_CONFIGURED = "wechat_pay_not_configured"
 RETRIES_EXHAUSTED = "retries_exhausted"
@@ -192,12 +195,21 @@ def _case_of(session: Session, refund: Refund) -> ReturnCase:
     return session.get(ReturnCase, refund.case_id)
 
 
+def _tell(refund: Refund, notify: str | None) -> None:
+    """Sets the news the customer is to hear about the refund (``None``: nothing new). A
+    new outcome is news even if an earlier one was told (e.g. "a person will pay it",
+    then "paid by hand"), so it is due again."""
+    refund.notify = notify
+    if notify is not None:
+        refund.notified_at = None
+
+
 def _paid(session: Session, refund: Refund, *, actor: str, at: datetime, event: str,
           note: str, notify: str | None, **detail) -> None:
     """Book-keeping once a refund moved to ``succeeded``: audit, timeline, case state."""
     refund.paid_at, refund.paid_by, refund.updated_at = at, actor, at
     refund.next_attempt_at = refund.lease_until = None
-    refund.notify = notify
+    _tell(refund, notify)
     case = _case_of(session, refund)
     audit.record(session, actor, "refund.succeeded", "refund", refund.id, ref=case.ref,
                  amount=str(refund.amount), method=refund.method.value,
@@ -234,7 +246,7 @@ def to_manual(session: Session, refund: Refund, *, reason: str, failure: str | N
     refund.manual_reason, refund.failure = reason, (failure or None) and failure[:300]
     refund.next_attempt_at = refund.lease_until = None
     refund.updated_at = at
-    refund.notify = "manual" if notify else None
+    _tell(refund, "manual" if notify else None)
     case = _case_of(session, refund)
     audit.record(session, actor, "refund.manual", "refund", refund.id, ref=case.ref,
                  amount=str(refund.amount), reason=reason, failure=refund.failure,
@@ -263,15 +275,36 @@ def start_payout(session: Session, refund: Refund, *, actor: str, at: datetime,
 
 
 def succeed_from_gateway(session: Session, refund: Refund, *, at: datetime,
-                         refund_id: str | None, answer: dict) -> None:
-    """Records WeChat Pay's success for a refund the payout job holds (``sending``)."""
+                         refund_id: str | None, answer: dict, **detail) -> None:
+    """Records WeChat Pay's success for a refund the payout job holds (``sending``), or one
+    WeChat Pay's refund result notification says succeeded (``detail``: for the audit)."""
     refund.state = S.SUCCEEDED.value
     refund.external_ref = refund_id
     refund.gateway_answer = answer
     refund.uncertain = False
-    _paid(session, refund, actor="gateway:wechatpay", at=at,
+    _paid(session, refund, actor=GATEWAY, at=at,
           event=EVENT_PAID[Resolution.REFUND_ORIGINAL], note=refund_id or "",
-          notify="succeeded", refund_id=refund_id)
+          notify="succeeded", refund_id=refund_id, **detail)
+
+
+def reopen_after_gateway_failure(session: Session, refund: Refund, *, failure: str,
+                                 uncertain: bool, at: datetime) -> None:
+    """A refund WeChat Pay had taken (and so counted as paid) that WeChat Pay failed
+    afterwards (refund result CHANGE or REFUNDCLOSE) is owed again: it goes to the manual
+    queue with ``failure`` as the note, and the customer hears that a person will pay it.
+
+    The caller has already moved it from ``succeeded`` to ``manual`` (conditionally). Its
+    order line's amount stays reserved; the case stays refunded (a case never goes back),
+    and the agent's manual payout settles the refund as for any other in the queue.
+    """
+    previous = refund.paid_at
+    refund.paid_at = refund.paid_by = None
+    refund.uncertain = uncertain
+    audit.record(session, GATEWAY, "refund.reopened", "refund", refund.id,
+                 out_refund_no=refund.out_refund_no, amount=str(refund.amount),
+                 paid_at=previous and previous.isoformat(), failure=failure[:300])
+    to_manual(session, refund, reason=GATEWAY_REFUSED, failure=failure, actor=GATEWAY, at=at,
+              notify=True)
 
 
 # ---------------------------------------------------------------- staff

@@ -41,7 +41,7 @@ from bot.refunds.money import cents, paid_for
 S = RefundState
 LEASE = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=1)
-ACTOR = "gateway:wechatpay"
+ACTOR = ledger.GATEWAY
 
 
 @dataclass(frozen=True)
@@ -143,11 +143,20 @@ def _record_calls(session: Session, claimed: Claimed, calls: list[tuple[str, Gat
 def finish(session: Session, claimed: Claimed, calls: list[tuple[str, GatewayAnswer]],
            now: datetime, policy: RetryPolicy) -> Result:
     """Records the attempt's calls and moves the refund on."""
-    _record_calls(session, claimed, calls, now)
     key = claimed.request.out_refund_no
+    # First a conditional write: it locks the refund's row (PostgreSQL) or the database
+    # (SQLite) until the end of the unit of work, so WeChat Pay's refund result
+    # notification (bot.refunds.notify), which may be settling the same refund right now,
+    # comes either wholly before or wholly after.
+    ours = moved(session, update(Refund).where(Refund.id == claimed.refund_id,
+                                               Refund.state == S.SENDING.value,
+                                               Refund.attempts == claimed.attempt)
+                 .values(updated_at=now))
+    _record_calls(session, claimed, calls, now)
     refund = session.get(Refund, claimed.refund_id, populate_existing=True)
-    if refund.state != S.SENDING.value or refund.attempts != claimed.attempt:
-        # Our lease ran out and another process took over: its attempt decides.
+    if not ours:
+        # Our lease ran out and another process took over, or WeChat Pay's notification
+        # already settled it: that decides.
         return Result(refund.id, key, "lost", claimed.attempt)
     operation, last = calls[-1]
     if last.outcome is Outcome.SUCCEEDED:

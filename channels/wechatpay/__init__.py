@@ -1,2 +1,3 @@
-"""WeChat Pay stand-in for tests and local trials (``fake_api``); the client itself is
-``bot.refunds.gateway``."""
+"""WeChat Pay: the refund result notification URL (``notify``, a Rasa input channel in
+credentials.yml), its wire format (``wire``) and a stand-in for tests and local trials
+(``fake_api``); the refund API client itself is ``bot.refunds.gateway``."""

@@ -16,19 +16,34 @@ Tests program trouble for the next calls: ``fail_next`` (a signed business refus
 as NOTENOUGH or SYSTEMERROR), ``timeout_next`` (no answer in time; with ``process=True``
 the refund is made before the answer is lost), ``tamper_next`` (an answer with a bad
 signature), ``http_error_next`` (an HTTP error status).
+
+It also sends refund result notifications (退款结果通知) as WeChat Pay does: XML with
+``req_info`` encrypted with the MD5 of the API key (``channels.wechatpay.wire``).
+``notify(url, out_refund_no)`` posts one for a refund it made (its current status,
+``set_status`` to fail it afterwards), with options to forge it (another key, merchant,
+amount, a tampered ciphertext); ``replay()`` posts an earlier one again, byte for byte;
+``post_notification`` posts any body. With ``notify_url`` set (the merchant platform's
+setting), or a ``notify_url`` in the refund request, every new refund is notified by
+itself shortly after it is made, from a background thread.
 """
 from __future__ import annotations
 
+import base64
 import itertools
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import xmltodict
 from wechatpy.pay.utils import calculate_signature, calculate_signature_hmac, dict_to_xml
+
+from channels.wechatpay import wire
 
 REFUND = "/secapi/pay/refund"
 QUERY = "/pay/refundquery"
@@ -55,6 +70,25 @@ class FakeRefund:
     refund_fee: int
     total_fee: int
     status: str = "SUCCESS"
+    notify_url: str | None = None
+    made_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+
+@dataclass(frozen=True)
+class SentNotification:
+    """A notification the fake posted, and what it was answered."""
+
+    url: str
+    body: bytes
+    status: int
+    answer: str
+
+    @property
+    def return_code(self) -> str | None:
+        try:
+            return wire.parse_fields(self.answer).get("return_code")
+        except wire.Malformed:
+            return None
 
 
 def _sign(fields: dict[str, Any], key: str, sign_type: str) -> str:
@@ -67,8 +101,12 @@ class FakeWeChatPay:
     """A real HTTP server on loopback (a free port unless ``port`` is given)."""
 
     def __init__(self, app_id: str, mch_id: str, api_key: str, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+                 port: int = 0, notify_url: str | None = None,
+                 notify_delay: float = 0.05) -> None:
         self.app_id, self.mch_id, self.api_key = app_id, mch_id, api_key
+        self.notify_url = notify_url  # the merchant platform's refund notification URL
+        self.notify_delay = notify_delay
+        self.notifications: list[SentNotification] = []
         self.refunds: dict[str, FakeRefund] = {}
         self.orders: dict[str, int] = {}
         self.calls: list[dict[str, Any]] = []
@@ -151,6 +189,81 @@ class FakeWeChatPay:
     def calls_to(self, path: str) -> list[dict[str, Any]]:
         return [call for call in self.calls if call["path"] == path]
 
+    # ------------------------------------------------------------------ notifications
+
+    def notification(self, out_refund_no: str, status: str | None = None, /, *,
+                     refund_fee: int | None = None, app_id: str | None = None,
+                     mch_id: str | None = None, api_key: str | None = None,
+                     tamper: bool = False, **fields: Any) -> bytes:
+        """The body WeChat Pay posts about one of its refunds: ``status`` (the refund's
+        current one by default), encrypted with the API key. To forge one: another
+        ``refund_fee``, ``app_id``, ``mch_id`` or ``api_key``, ``tamper`` (a byte of the
+        ciphertext changed), other decrypted ``fields`` (``None`` leaves one out)."""
+        with self._lock:
+            refund = self.refunds[out_refund_no]
+            status = status or refund.status
+            made = refund.made_at.astimezone(timezone(timedelta(hours=8)))
+            inner = {"transaction_id": f"4200000{refund.refund_id}",
+                     "out_trade_no": refund.out_trade_no, "refund_id": refund.refund_id,
+                     "out_refund_no": refund.out_refund_no, "total_fee": refund.total_fee,
+                     "settlement_total_fee": refund.total_fee,
+                     "refund_fee": refund.refund_fee if refund_fee is None else refund_fee,
+                     "settlement_refund_fee": (refund.refund_fee if refund_fee is None
+                                               else refund_fee),
+                     "refund_status": status,
+                     "success_time": (made.strftime("%Y-%m-%d %H:%M:%S")
+                                      if status == "SUCCESS" else None),
+                     "refund_recv_accout": "支付用户的零钱",
+                     "refund_account": "REFUND_SOURCE_RECHARGE_FUNDS",
+                     "refund_request_source": "API", **fields}
+        req_info = wire.encrypt_req_info(wire.to_xml(inner, "root"), api_key or self.api_key)
+        if tamper:
+            raw = bytearray(base64.b64decode(req_info))
+            raw[-1] ^= 0x5A  # in the padding block: it no longer decrypts
+            req_info = base64.b64encode(bytes(raw)).decode("ascii")
+        envelope = {"return_code": "SUCCESS", "appid": app_id or self.app_id,
+                    "mch_id": mch_id or self.mch_id, "nonce_str": f"n{next(self._ids)}",
+                    "req_info": req_info}
+        return wire.to_xml(envelope).encode("utf-8")
+
+    def post_notification(self, url: str, body: bytes, timeout: float = 10.0
+                          ) -> SentNotification:
+        """Posts ``body`` to ``url`` as WeChat Pay does; returns it with the answer."""
+        request = urllib.request.Request(url, body, {"Content-Type": "text/xml"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as answer:
+                status, text = answer.status, answer.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read().decode("utf-8", "replace")
+        sent = SentNotification(url, body, status, text)
+        with self._lock:
+            self.notifications.append(sent)
+        return sent
+
+    def notify(self, url: str, out_refund_no: str, status: str | None = None, /,
+               **options: Any) -> SentNotification:
+        """Posts a notification about one refund (options: ``notification``'s)."""
+        return self.post_notification(url, self.notification(out_refund_no, status, **options))
+
+    def replay(self, index: int = -1) -> SentNotification:
+        """Posts an earlier notification again, byte for byte, to the same URL."""
+        earlier = self.notifications[index]
+        return self.post_notification(earlier.url, earlier.body)
+
+    def _notify_soon(self, refund: FakeRefund) -> None:
+        url = refund.notify_url or self.notify_url
+        if not url:
+            return
+
+        def send() -> None:
+            time.sleep(self.notify_delay)
+            try:
+                self.notify(url, refund.out_refund_no)
+            except OSError:
+                pass  # like WeChat Pay, the fake would retry later; tests call notify()
+
+        threading.Thread(target=send, daemon=True).start()
+
     # ------------------------------------------------------------------ protocol
 
     def _xml(self, fields: dict[str, Any], sign_type: str, *, signed: bool = True,
@@ -228,9 +341,11 @@ class FakeWeChatPay:
             refunded = sum(r.refund_fee for r in self.refunds.values() if r.out_trade_no == trade)
             if refunded + fee > order_total:
                 return self._refused("ERROR", "累计退款金额大于支付金额")
-            refund = FakeRefund(key, trade, str(next(self._ids)), fee, total)
+            refund = FakeRefund(key, trade, str(next(self._ids)), fee, total,
+                                notify_url=fields.get("notify_url") or None)
             self.refunds[key] = refund
-            return self._success(refund)
+        self._notify_soon(refund)
+        return self._success(refund)
 
     @staticmethod
     def _success(refund: FakeRefund) -> dict[str, Any]:

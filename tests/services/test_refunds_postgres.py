@@ -149,3 +149,48 @@ def test_migration_0008_carries_old_refunds_over_and_back_on_postgres(postgres_u
     command.downgrade(alembic_config(postgres_url), "base")
     round_trip(postgres_url)
     command.downgrade(alembic_config(postgres_url), "base")
+
+
+def test_wechat_pay_s_notice_racing_the_job_and_itself_pays_once_on_postgres(
+        pg_db, now, pay_server, monkeypatch):
+    """The payout job records WeChat Pay's answer while two replicas receive the refund
+    result notification for the same refund: one of them pays it, nothing twice."""
+    from bot.db import AuditEntry
+    from bot.refunds import notices
+    from channels.wechatpay.notify import RefundNotifyEndpoint
+
+    use_wechat_pay(monkeypatch, pay_server)
+    case = approved_case(pg_db, now)
+    [refund] = refunds_of(case.id)
+    gateway = WeChatPayGateway(get_settings().wechat_pay)
+    with unit_of_work() as session:
+        claimed = payout.claim(session, refund.id, now)
+    calls = payout.attempt(gateway, claimed)
+    body = pay_server.notification(refund.out_refund_no)
+    endpoint = RefundNotifyEndpoint(get_settings().wechat_pay, clock=lambda: now)
+    work = iter([lambda: "job:" + _finish(claimed, calls, now)] +
+                [lambda: "notice:" + endpoint.receive(body).outcome] * 2)
+    lock = threading.Lock()
+
+    def next_work() -> str:
+        with lock:
+            job = next(work)
+        return job()
+
+    outcomes = _together(3, next_work)
+
+    assert sorted(o for o in outcomes if o.startswith("notice:")) in (
+        ["notice:confirmed", "notice:replayed"], ["notice:paid", "notice:replayed"])
+    assert ("job:succeeded" in outcomes) == ("notice:confirmed" in outcomes)
+    [paid] = refunds_of(case.id)
+    assert paid.state == "succeeded" and paid.notify == "succeeded"
+    with unit_of_work() as session:
+        assert len(session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "refund.succeeded")).all()) == 1
+        assert notices.take(session, paid.id, now) is not None
+        assert notices.take(session, paid.id, now) is None
+
+
+def _finish(claimed, calls, now) -> str:
+    with unit_of_work() as session:
+        return payout.finish(session, claimed, calls, now, payout.RetryPolicy(3, 30)).result

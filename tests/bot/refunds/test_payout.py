@@ -12,7 +12,7 @@ from bot import messages
 from bot.db import AuditEntry, Order, OrderLine, Refund
 from bot.db.session import unit_of_work
 from bot.enums import CaseState
-from bot.refunds import notices, payout
+from bot.refunds import ledger, notices, payout
 from bot.refunds.gateway import WeChatPayGateway
 from bot.settings import get_settings
 from channels.wechatpay.fake_api import QUERY, REFUND
@@ -111,6 +111,24 @@ def test_after_the_retry_budget_the_refund_goes_to_a_person(app_db, now, gateway
     assert notice_for(refund.id, now).text == messages.REFUND_NOTICE["manual"].format(
         ref=case.ref, amount="¥59.80")
     assert payout.run_round(gateway, moment + timedelta(days=1), POLICY) == [], "parked"
+
+
+def test_a_customer_told_a_person_will_pay_hears_again_when_a_person_paid(app_db, now,
+                                                                          gateway, fake_pay):
+    case = approved_case(app_db, now)
+    fake_pay.fail_next("USER_ACCOUNT_ABNORMAL")
+    payout.run_round(gateway, now, POLICY)
+    [refund] = refunds_of(case.id)
+    assert notice_for(refund.id, now).text == messages.REFUND_NOTICE["manual"].format(
+        ref=case.ref, amount="¥59.80")
+
+    with unit_of_work() as session:
+        ledger.mark_paid_offline(session, refund.id, actor="staff:1", amount="59.80",
+                                 note="微信转账", at=now)
+
+    assert notice_for(refund.id, now).text == messages.REFUND_NOTICE["offline"].format(
+        ref=case.ref, amount="¥59.80")
+    assert notice_for(refund.id, now) is None, "each piece of news once"
 
 
 def test_a_definitive_refusal_goes_to_a_person_at_once(app_db, now, gateway, fake_pay):
