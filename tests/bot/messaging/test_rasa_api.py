@@ -1,12 +1,22 @@
 """The desk's client for Rasa's HTTP API, against a fake Rasa on loopback."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
 
 from bot.messaging.rasa_api import RasaClient, RasaUnavailable
 from tests.channels.console.conftest import RASA_TOKEN
 from tests.channels.console.fake_rasa import FakeRasa
 from tests.servers import free_port
+
+
+@pytest.fixture
+async def fake_rasa() -> AsyncIterator[FakeRasa]:
+    fake = FakeRasa(token=RASA_TOKEN)
+    await fake.start()
+    yield fake
+    await fake.close()
 
 
 async def test_the_token_is_sent_and_a_wrong_one_is_an_unavailable_rasa(fake_rasa):
