@@ -118,6 +118,8 @@ class LoadFigures:
     #: CPU the load generator itself used (it shares the machine with the servers), as a
     #: share of one core over the phase.
     client_cpu: float | None = None
+    #: Conversations the warm-up before the phase completed (they open cases too).
+    warmup_completed: int = 0
 
     @classmethod
     def rest(cls, profile: str, concurrency: int, recorder: Recorder,
@@ -149,6 +151,8 @@ class Report:
     #: The machine's 1-minute load average as each phase began (others share the cores).
     loadavg: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: profile → cases the bench customers hold / conversations completed / doubled.
+    cases: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def load(self, profile: str, channel: str) -> LoadFigures | None:
         return next((f for f in self.loads if f.profile == profile and f.channel == channel),
@@ -244,6 +248,27 @@ def seed(url: str, count: int) -> list[BenchCustomer]:
     return customers
 
 
+def count_cases(url: str, customers: list[BenchCustomer]) -> dict[str, int]:
+    """Cases the bench customers hold: how many, and how many customers hold more than one
+    (each conversation claims one line once: a second case would be a doubled claim)."""
+    from sqlalchemy import func, select
+
+    from bot.db import ReturnCase
+    from bot.db.session import create_db_engine
+
+    ids = [c.customer_id for c in customers]
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(ReturnCase.customer_id, func.count(ReturnCase.id))
+                .where(ReturnCase.customer_id.between(min(ids), max(ids)))
+                .group_by(ReturnCase.customer_id)).all()
+    finally:
+        engine.dispose()
+    return {"cases": sum(n for _, n in rows), "customers_with_two": sum(n > 1 for _, n in rows)}
+
+
 class FakeApiRouter:
     """The fake WeChat API, started before the product, whose messages go to whichever
     WeChat transport is measuring."""
@@ -279,9 +304,9 @@ async def measure_rest(profile: str, base_url: str, customers: Iterator[BenchCus
             kind = BaselineTransport if baseline else RestTransport
             # Warm-up (not measured): first requests load lazily built parts.
             warm = Recorder()
-            await run_load(kind(session, base_url, warm, server.photo_url), journey, customers,
-                           concurrency=min(concurrency, 5), duration=3, recorders=[warm],
-                           photos=photos)
+            warmup = await run_load(kind(session, base_url, warm, server.photo_url), journey,
+                                    customers, concurrency=min(concurrency, 5), duration=3,
+                                    recorders=[warm], photos=photos)
             recorder = Recorder()
             cpu = _cpu_seconds()
             result = await run_load(kind(session, base_url, recorder, server.photo_url),
@@ -289,7 +314,9 @@ async def measure_rest(profile: str, base_url: str, customers: Iterator[BenchCus
                                     duration=seconds, recorders=[recorder], photos=photos)
     finally:
         await server.close()
-    return _with_client_cpu(LoadFigures.rest(profile, concurrency, recorder, result), cpu)
+    figures = LoadFigures.rest(profile, concurrency, recorder, result)
+    figures.warmup_completed = warmup.conversations_completed
+    return _with_client_cpu(figures, cpu)
 
 
 async def measure_wechat(profile: str, base_url: str, router: FakeApiRouter,
@@ -299,8 +326,9 @@ async def measure_wechat(profile: str, base_url: str, router: FakeApiRouter,
         warm = WeChatFigures()
         transport = WeChatTransport(session, base_url, WECHAT, router.api, warm)
         router.target = transport
-        await run_load(transport, return_journey, customers, concurrency=min(concurrency, 5),
-                       duration=3, recorders=[warm.ack, warm.answer], photos=photos)
+        warmup = await run_load(transport, return_journey, customers,
+                                concurrency=min(concurrency, 5), duration=3,
+                                recorders=[warm.ack, warm.answer], photos=photos)
         figures = WeChatFigures()
         transport = WeChatTransport(session, base_url, WECHAT, router.api, figures)
         router.target = transport
@@ -309,7 +337,9 @@ async def measure_wechat(profile: str, base_url: str, router: FakeApiRouter,
                                 duration=seconds, recorders=[figures.ack, figures.answer],
                                 photos=photos)
         router.target = None
-    return _with_client_cpu(LoadFigures.wechat(profile, concurrency, figures, result), cpu)
+    measured = LoadFigures.wechat(profile, concurrency, figures, result)
+    measured.warmup_completed = warmup.conversations_completed
+    return _with_client_cpu(measured, cpu)
 
 
 def _cpu_seconds() -> float:
@@ -412,6 +442,8 @@ def run_embedded(options: Options, report: Report) -> None:
                                             options.wechat_concurrency, options.seconds))
         report.loads.append(wechat)
         _show(wechat)
+        report.cases["embedded"] = {**count_cases(url, customers), "completed": sum(
+            f.conversations_completed + f.warmup_completed for f in (rest, wechat))}
         for name, process in processes.items():
             report.memory[f"embedded {name}"] = {"start": memory_start[name],
                                                  "end": rss_kb(process.pid)}
@@ -519,6 +551,9 @@ def run_prod(options: Options, report: Report) -> None:
                 report.soak_seconds = soak.seconds
                 for name, pid in pids.items():
                     report.memory[f"prod {name}"] = {"start": start[name], "end": rss_kb(pid)}
+            completed = sum(f.conversations_completed + f.warmup_completed
+                            for f in report.loads if f.profile.startswith("prod"))
+            report.cases["prod"] = {**count_cases(url, customers), "completed": completed}
     finally:
         router.close()
         _delete_queue(env["EVENT_BROKER_URL"], queue)
@@ -589,6 +624,10 @@ def summary(report: Report) -> str:
     if shares:
         lines += ["", "The load generator's own CPU (share of one core; it runs on the same "
                   "machine): " + ", ".join(shares)]
+    for profile, cases in report.cases.items():
+        lines.append(f"Cases ({profile}): {cases['cases']} opened by bench customers for "
+                     f"{cases['completed']} completed conversations (warm-ups included); "
+                     f"customers with two cases: {cases['customers_with_two']}")
     errors = [(f, f.errors) for f in report.loads if f.errors]
     if errors:
         lines += ["", "Errors:"]
