@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import ChannelIdentity, Customer, Leader, LeaderIdentity
@@ -215,7 +215,9 @@ class ConversationIndexer:
         for _ in range(max_batches):
             try:
                 taken = self.index_batch()
-            except IndexConflict:
+            except (IndexConflict, IntegrityError, OperationalError):
+                # Another indexer took this batch (its cursor move won, or its new rows or
+                # locks collided with ours): ours rolled back; read again from its cursor.
                 continue
             if taken == 0:
                 break

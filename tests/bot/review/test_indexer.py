@@ -90,3 +90,22 @@ def test_events_still_settling_wait_for_the_next_run(tracker):
                                 clock=lambda: clock)
     assert early.catch_up() == 0
     assert records() == []
+
+
+def test_a_batch_another_indexer_collides_with_is_read_again(indexer, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    save([Script("demo-1", at()).says("你好", "greet")])
+    real = indexer.index_batch
+    calls = []
+
+    def first_collides() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+        return real()
+
+    monkeypatch.setattr(indexer, "index_batch", first_collides)
+    assert indexer.catch_up() > 0
+    [row] = records()
+    assert row.user_turns == 1
