@@ -4,6 +4,7 @@ endpoints file the launcher writes gives Rasa the Redis lock store and the Rabbi
 broker in Rasa 3.6's own terms."""
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -157,7 +158,13 @@ def test_rasa_builds_its_lock_store_and_broker_from_that_file(tmp_path):
 
     lock_store = LockStore.create(read_endpoint_config(str(path), "lock_store"))
     broker_config = read_endpoint_config(str(path), "event_broker")
-    broker = PikaEventBroker(broker_config.url, **broker_config.kwargs)
+    # Rasa's server builds the broker inside its running loop; here it gets its own one
+    # (whether a loop is "current" in this thread depends on the tests that ran before).
+    loop = asyncio.new_event_loop()
+    try:
+        broker = PikaEventBroker(broker_config.url, event_loop=loop, **broker_config.kwargs)
+    finally:
+        loop.close()
 
     assert isinstance(lock_store, AtomicRedisLockStore)
     assert isinstance(lock_store, RedisLockStore)
