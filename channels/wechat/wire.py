@@ -23,10 +23,17 @@ class TooLarge(Malformed):
     """The body is larger than any WeChat message (answer 413)."""
 
 
-def _checked_text(body: bytes | str) -> str:
+def checked_text(body: bytes | str, limit: int = MAX_BODY_BYTES) -> str:
+    """The body as text, once it is within ``limit`` bytes, not empty, free of DTD or
+    entity declarations and UTF-8 (WeChat Pay's notifications are read the same way).
+
+    Raises:
+        TooLarge: over ``limit`` bytes.
+        Malformed: empty, a declaration, or not UTF-8.
+    """
     raw = body.encode("utf-8") if isinstance(body, str) else body
-    if len(raw) > MAX_BODY_BYTES:
-        raise TooLarge(f"body of {len(raw)} bytes exceeds {MAX_BODY_BYTES}")
+    if len(raw) > limit:
+        raise TooLarge(f"body of {len(raw)} bytes exceeds {limit}")
     if not raw.strip():
         raise Malformed("empty body")
     if _DECLARATION.search(raw):
@@ -43,7 +50,7 @@ def parse_fields(body: bytes | str) -> dict[str, Any]:
     Raises:
         Malformed: too large, a DTD, not XML, or no ``<xml>`` root.
     """
-    text = _checked_text(body)
+    text = checked_text(body)
     try:
         document = xmltodict.parse(text, disable_entities=True)
     except (ExpatError, ValueError) as error:
@@ -68,6 +75,6 @@ def parse(body: bytes | str) -> BaseMessage:
         raise Malformed("invalid Event")
     try:
         # The checks above already ran on this text; wechatpy parses it into its classes.
-        return parse_message(_checked_text(body))
+        return parse_message(checked_text(body))
     except (ExpatError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise Malformed(f"not a WeChat message: {error}") from error

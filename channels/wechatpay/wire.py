@@ -10,9 +10,10 @@ base64 of the AES-256-ECB (PKCS#7) encryption of an XML ``<root>`` with the refu
 fields, keyed by the lowercase hex MD5 of the merchant API key. A body that does not
 decrypt with our key is not WeChat Pay's.
 
-Parsing is defensive, as for the Official Account's callbacks (``channels.wechat.wire``):
-a size limit, no DTD or entity declarations (refused before any parser sees them), and
-entities disabled in the parser; padding is checked strictly, so a wrong key fails as
+Parsing is defensive and shares the Official Account callbacks' checks and errors
+(``channels.wechat.wire.checked_text``, ``Malformed``, ``TooLarge``): a size limit, no DTD
+or entity declarations (refused before any parser sees them), and entities disabled in the
+parser; padding is checked strictly, so a wrong key fails as
 ``Undecryptable`` instead of yielding garbage.
 """
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import re
 from typing import Any
 from xml.parsers.expat import ExpatError
 
@@ -28,37 +28,16 @@ import xmltodict
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from channels.wechat.wire import Malformed, TooLarge, checked_text  # noqa: F401 (TooLarge: re-exported for callers)
+
 # A real notification is well under 2 KB.
 MAX_BODY_BYTES = 16 * 1024
-_DECLARATION = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
 _BLOCK_BITS = 128
-
-
-class Malformed(ValueError):
-    """Not a notification we can read (answer FAIL, process nothing)."""
-
-
-class TooLarge(Malformed):
-    """Larger than any notification."""
 
 
 class Undecryptable(ValueError):
     """``req_info`` does not decrypt with our key: not from WeChat Pay (or another
     merchant's)."""
-
-
-def _checked(body: bytes | str, limit: int) -> str:
-    raw = body.encode("utf-8") if isinstance(body, str) else body
-    if len(raw) > limit:
-        raise TooLarge(f"body of {len(raw)} bytes exceeds {limit}")
-    if not raw.strip():
-        raise Malformed("empty body")
-    if _DECLARATION.search(raw):
-        raise Malformed("XML declarations (DOCTYPE/ENTITY) are not accepted")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise Malformed(f"not UTF-8: {error}") from error
 
 
 def parse_fields(body: bytes | str, root: str = "xml",
@@ -69,7 +48,7 @@ def parse_fields(body: bytes | str, root: str = "xml",
         TooLarge: over ``limit`` bytes.
         Malformed: empty, a DTD, not well-formed, another root, or a field that is not text.
     """
-    text = _checked(body, limit)
+    text = checked_text(body, limit)
     try:
         document = xmltodict.parse(text, disable_entities=True)
     except (ExpatError, ValueError) as error:
