@@ -9,6 +9,12 @@ Same name (``rest``), URL (``/webhooks/rest/webhook``) and behaviour as Rasa's
   handed to Rasa.
 
 Refusals are JSON ``{"error", "message", "retry_after"}`` with a ``Retry-After`` header.
+
+A client may give a message an id, ``"metadata": {"message_id": "<id>"}`` (1–64 printable
+characters; anything else → 400 ``{"error": "invalid_message_id", "message"}``, the
+message is not handed to Rasa). Sent again with the same id, the message is not handled
+again: the answer is the bot messages that followed it (``channels.rest_idempotency``;
+checked inside Rasa's per-conversation lock). Without an id nothing changes.
 """
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
-from sanic import Blueprint
+from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -33,6 +39,7 @@ from channels.ratelimit import (
     refusal,
     sender_buckets,
 )
+from channels.rest_idempotency import InvalidMessageId, handle_once, message_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +71,35 @@ class RestInput(RasaRestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]
                   ) -> Blueprint:
-        webhook = self.guard.install(super().blueprint(on_new_message), [_RECEIVE])
+        async def handle(message: UserMessage) -> None:
+            message_id = message_id_of(message.metadata)
+            if message_id is None:
+                await on_new_message(message)
+                return
+            (app,) = webhook.apps  # Rasa's app; register() reads the agent from it too
+            await handle_once(app.ctx.agent, message, message_id, on_new_message)
+
+        webhook = self.guard.install(super().blueprint(handle), [_RECEIVE])
         suffix = f".{webhook.name}.{_RECEIVE}"
+
+        def is_receive(request: Request) -> bool:
+            return request.route is not None and str(request.route.name).endswith(suffix)
+
+        @webhook.middleware("request")
+        async def valid_message_id(request: Request) -> HTTPResponse | None:
+            if not is_receive(request):
+                return None
+            body = _body_of(request)
+            try:
+                message_id_of(body.get("metadata") if isinstance(body, dict) else None)
+            except InvalidMessageId as error:
+                return response.json({"error": "invalid_message_id", "message": str(error)},
+                                     status=400, ensure_ascii=False)
+            return None
 
         @webhook.middleware("request")
         async def per_sender(request: Request) -> HTTPResponse | None:
-            if request.route is None or not str(request.route.name).endswith(suffix):
+            if not is_receive(request):
                 return None
             sender = _sender_of(request)
             if sender is None:
@@ -85,10 +115,14 @@ class RestInput(RasaRestInput):
         return webhook
 
 
-def _sender_of(request: Request) -> str | None:
+def _body_of(request: Request) -> Any:
     try:
-        body = request.json
+        return request.json
     except InvalidUsage:
         return None
+
+
+def _sender_of(request: Request) -> str | None:
+    body = _body_of(request)
     sender = body.get("sender") if isinstance(body, dict) else None
     return str(sender) if sender is not None else None
