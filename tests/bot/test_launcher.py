@@ -16,7 +16,7 @@ def test_rasa_is_told_where_the_action_server_is(tmp_path):
 
     endpoints = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert endpoints["action_endpoint"]["url"] == "http://127.0.0.1:6055/webhook"
-    assert endpoints["tracker_store"]["type"] == "bot.db.tracker_store.UrlSQLTrackerStore"
+    assert endpoints["tracker_store"]["type"] == "bot.tracker_store.ResilientSQLTrackerStore"
 
 
 def test_both_servers_start_on_the_configured_ports_with_the_api_enabled():

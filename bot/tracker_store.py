@@ -1,0 +1,105 @@
+"""Rasa's SQL tracker store riding out a dropped database connection.
+
+Rasa 3.6's ``SQLTrackerStore`` creates its engine without ``pool_pre_ping``: once
+PostgreSQL has dropped the pooled connections (a restart, a failover,
+``pg_terminate_backend``), the next message's tracker read or write ran on a dead
+connection and failed. :class:`ResilientSQLTrackerStore` (the ``tracker_store`` of
+``endpoints.yml``) tests a pooled connection before handing it out and replaces it when it
+is dead, and reads and writes a tracker once more when the connection was lost while in
+use (``DBAPIError.connection_invalidated``; SQLAlchemy then drops the whole pool).
+
+Writing twice cannot double events. A save is one transaction that inserts only the
+tracker's events after the ones already stored in the conversation's latest session (as
+``SQLTrackerStore.save`` does: ``_additional_events`` counts the stored ones). A write whose
+transaction was lost stored nothing and is written again; one that committed before the
+connection dropped is found stored and the second write inserts nothing. Events go to the
+event broker once, before the write, as in Rasa.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import create_engine_kwargs
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import sessionmaker
+
+from bot.db.tracker_store import UrlSQLTrackerStore
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ResilientSQLTrackerStore(UrlSQLTrackerStore):
+    """``UrlSQLTrackerStore`` (``TRACKER_STORE_URL``) with pre-pinged pooled connections
+    and one more try when the connection was lost.
+
+    Args:
+        domain: The assistant's domain.
+        host: Ignored (the URL comes from ``TRACKER_STORE_URL``), as Rasa passes it.
+        event_broker: Where saved events are published.
+        **kwargs: Rasa's tracker store options.
+    """
+
+    def __init__(self, domain: Domain | None = None, host: str | None = None,
+                 event_broker: EventBroker | None = None, **kwargs: Any) -> None:
+        super().__init__(domain=domain, host=host, event_broker=event_broker, **kwargs)
+        unpinged = self.engine
+        self.engine = sa.create_engine(unpinged.url, pool_pre_ping=True,
+                                       **create_engine_kwargs(unpinged.url))
+        unpinged.dispose()
+        self.sessionmaker = sessionmaker(bind=self.engine)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The conversation's latest session (``None``: no conversation)."""
+        return await _once_more_if_disconnected(lambda: super(
+            ResilientSQLTrackerStore, self).retrieve(sender_id))
+
+    async def retrieve_full_tracker(self, conversation_id: str
+                                    ) -> DialogueStateTracker | None:
+        """The conversation with all its sessions (``None``: no conversation)."""
+        return await _once_more_if_disconnected(lambda: super(
+            ResilientSQLTrackerStore, self).retrieve_full_tracker(conversation_id))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Publishes the new events, then stores them (once more if the connection was
+        lost; see the module docstring for why that cannot double them)."""
+        await self.stream_events(tracker)
+        await _once_more_if_disconnected(lambda: self._store_new_events(tracker))
+
+    async def _store_new_events(self, tracker: DialogueStateTracker) -> None:
+        """``SQLTrackerStore.save`` without publishing: one transaction inserting the
+        events not stored yet."""
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = event.as_dict()
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get(
+                        INTENT_NAME_KEY),
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
+                ))
+            session.commit()
+
+
+async def _once_more_if_disconnected(attempt: Callable[[], Awaitable[T]]) -> T:
+    """Runs ``attempt``, and once more if it failed because the database connection was
+    lost (SQLAlchemy has invalidated it, so the second try gets a fresh one)."""
+    try:
+        return await attempt()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        logger.warning("tracker store: the database connection was lost (%s); trying again",
+                       str(error.orig).strip())
+    return await attempt()
