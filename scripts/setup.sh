@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Creates .venv with Python 3.10 and installs requirements.lock into it, and installs
-# Debian's chromium for the desk's browser tests and nginx for make run-prod. Idempotent.
+# Debian's chromium for the desk's browser tests, nginx for make run-prod and redis-server
+# for the lock store's Redis restart test (tests/services). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 install_chromium() {
   command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy \
-    && { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } && return
+    && { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } \
+    && [ -x /usr/bin/redis-server ] && return
   local apt=(apt-get)
   if [ "$(id -u)" != 0 ]; then
     command -v sudo >/dev/null 2>&1 || { echo "chromium is missing; install Debian's chromium package as root" >&2; exit 1; }
     apt=(sudo apt-get)
   fi
-  echo "Installing Debian's chromium and a Chinese font (browser tests, readable screenshots) and nginx (make run-prod)"
+  echo "Installing Debian's chromium and a Chinese font (browser tests, readable screenshots), nginx (make run-prod) and redis-server (services tests)"
   export DEBIAN_FRONTEND=noninteractive
-  local packages=(chromium fonts-wqy-microhei nginx)
+  local packages=(chromium fonts-wqy-microhei nginx redis-server)
   "${apt[@]}" install -y -q --no-install-recommends "${packages[@]}" >/dev/null \
     || { "${apt[@]}" update -q >/dev/null \
          && "${apt[@]}" install -y -q --no-install-recommends "${packages[@]}" >/dev/null; }

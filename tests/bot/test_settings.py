@@ -41,3 +41,9 @@ def test_wechat_settings_with_a_local_api_for_tests_and_simulators():
 
     assert settings.wechat.api_base_url == "http://127.0.0.1:9000"
     assert settings.wechat.aes_key is None
+
+
+def test_the_lock_store_waits_15_seconds_for_redis_unless_configured():
+    assert load_settings({}).redis_retry_seconds == 15.0
+    assert load_settings({"REDIS_RETRY_SECONDS": "2.5"}).redis_retry_seconds == 2.5
+    assert load_settings({"REDIS_RETRY_SECONDS": "-1"}).redis_retry_seconds == 0.0
