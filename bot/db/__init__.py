@@ -23,7 +23,7 @@ from bot.db.leaders import (
     LeaderTask,
     TaskDecision,
 )
-from bot.db.messaging import InboundKey, OutboundMessage
+from bot.db.messaging import InboundKey, InboundMessage, OutboundMessage
 from bot.db.refunds import (
     BalanceEntry,
     Coupon,
@@ -56,7 +56,7 @@ from bot.db.staff import LoginAttempt, StaffAccount
 
 __all__ = [
     "AuditEntry", "Base", "CaseEvent", "ChannelIdentity", "Coupon", "Customer", "Evidence",
-    "HandoffTicket", "InboundKey", "Leader", "LoginAttempt", "Order", "OutboundMessage",
+    "HandoffTicket", "InboundKey", "InboundMessage", "Leader", "LoginAttempt", "Order", "OutboundMessage",
     "OrderLine", "PickupPoint", "Product", "Refund", "ReturnCase", "StaffAccount", "Supplier",
     "SupplierIncident", "TicketNote", "TicketStatus", "ForwardState", "LeaderBindCode",
     "LeaderForward", "LeaderIdentity", "LeaderTask", "TaskDecision", "AnnotationKind",

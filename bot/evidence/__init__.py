@@ -5,6 +5,7 @@ from bot.evidence.errors import (
     MissingEvidence,
     NotAnImage,
     PhotoDownloadFailed,
+    PhotoNotYetFetched,
     PhotoTooLarge,
     PhotoUnclear,
     StagedPhotoNotFound,
@@ -23,7 +24,7 @@ from bot.evidence.store import (
 
 __all__ = [
     "EvidenceError", "EvidenceView", "ImageInfo", "MissingEvidence", "NotAnImage",
-    "PhotoDownloadFailed", "PhotoTooLarge", "PhotoUnclear", "StagedPhotoNotFound", "StoredPhoto",
+    "PhotoDownloadFailed", "PhotoNotYetFetched", "PhotoTooLarge", "PhotoUnclear", "StagedPhotoNotFound", "StoredPhoto",
     "fetch_photo", "inspect_image", "photo_flags", "read_limited", "read_stored_photo",
     "stage_photo", "store_photo", "take_staged",
 ]

@@ -9,6 +9,11 @@ class PhotoDownloadFailed(EvidenceError):
     """The photo's address could not be fetched (unreachable, timeout, HTTP error)."""
 
 
+class PhotoNotYetFetched(PhotoDownloadFailed):
+    """The platform did not answer (network, timeout, server error, busy): the same
+    download may work a little later."""
+
+
 class PhotoTooLarge(EvidenceError):
     """The file is larger than the configured limit."""
 

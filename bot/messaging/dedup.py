@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.db import InboundKey
 from bot.db.base import utcnow
 from bot.db.session import unit_of_work
+from bot.messaging import inbox
 
 
 def first_time(session: Session, channel: str, key: str, now: datetime) -> bool:
@@ -62,10 +63,10 @@ _PRUNER = KeyPruner()
 
 
 def prune_inbound_keys() -> int:
-    """Forgets old de-duplication keys, at most hourly per process (called by the
-    channels' delivery loops)."""
+    """Forgets old de-duplication keys and handled inbox messages, at most hourly per
+    process (called by the channels' delivery loops); returns how many rows went."""
     now = utcnow()
     if not _PRUNER.due(now):
         return 0
     with unit_of_work() as session:
-        return forget_old_keys(session, now)
+        return forget_old_keys(session, now) + inbox.forget_handled(session, now)

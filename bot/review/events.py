@@ -93,3 +93,16 @@ def conversation_events(connection: Connection, sender_id: str, first_id: int,
         query = query.where(EVENTS.c.id < before_id)
     rows = connection.execute(query.order_by(EVENTS.c.id).limit(limit))
     return [StoredEvent(row.id, row.sender_id, _decode(row.data)) for row in rows]
+
+
+def has_user_message(connection: Connection, sender_id: str, message_id: str) -> bool:
+    """Whether ``sender_id``'s tracker holds a user message with ``message_id`` (a
+    message a channel hands to Rasa again, after a crash, must not be handled twice)."""
+    if not has_events_table(connection):
+        return False
+    needle = json.dumps({"message_id": message_id})[1:-1]  # as Rasa writes it
+    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = connection.execute(select(EVENTS.c.data).where(
+        EVENTS.c.sender_id == sender_id, EVENTS.c.type_name == "user",
+        EVENTS.c.data.like(pattern, escape="\\")))
+    return any(_decode(data).get("message_id") == message_id for (data,) in rows)

@@ -34,8 +34,8 @@ class WeChatInput(InputChannel):
     """Receives WeChat's callbacks and answers through the customer-service API.
 
     ``GET`` answers WeChat's server verification; ``POST`` takes messages (plaintext or
-    safe mode), answers ``success`` at once and lets the assistant reply in the
-    background through the outbox. Without configuration both answer 503.
+    safe mode) into the inbox, answers ``success`` at once and lets the assistant reply
+    in the background through the outbox. Without configuration both answer 503.
     """
 
     def __init__(self, settings: WeChatSettings | None = None,
@@ -99,9 +99,10 @@ class WeChatInput(InputChannel):
         wechat = Blueprint("wechat_webhook", __name__)
 
         @wechat.listener("after_server_start")
-        async def start_delivery(app: Any, loop: Any) -> None:
-            if self.worker is not None:
+        async def start_workers(app: Any, loop: Any) -> None:
+            if self.webhook is not None:
                 self.worker.start()
+                self.webhook.attach(on_new_message)
 
         @wechat.route("/", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:

@@ -40,6 +40,17 @@ class Inbound:
     media_id: str | None = None
     pic_url: str | None = None
 
+    def as_payload(self) -> dict[str, str | None]:
+        """What the inbox keeps of the message (``from_payload`` reads it back)."""
+        return {"kind": self.kind.value, "msg_type": self.msg_type, "text": self.text,
+                "media_id": self.media_id, "pic_url": self.pic_url}
+
+    @classmethod
+    def from_payload(cls, openid: str, key: str, payload: dict) -> "Inbound":
+        return cls(openid=openid, key=key, kind=Kind(payload["kind"]),
+                   msg_type=str(payload.get("msg_type") or ""), text=payload.get("text") or "",
+                   media_id=payload.get("media_id"), pic_url=payload.get("pic_url"))
+
 
 def dedup_key(message: BaseMessage) -> str:
     """``msg:<MsgId>`` for messages; ``event:<openid>:<CreateTime>:<Event>`` for events,

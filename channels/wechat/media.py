@@ -17,6 +17,7 @@ from bot.db.session import unit_of_work
 from bot.evidence import (
     NotAnImage,
     PhotoDownloadFailed,
+    PhotoNotYetFetched,
     PhotoTooLarge,
     PhotoUnclear,
     fetch_photo,
@@ -30,6 +31,7 @@ from bot.settings import get_settings
 from channels.wechat.client import TOKEN_ERRCODES, ApiClient
 
 logger = logging.getLogger(__name__)
+BUSY_ERRCODE = -1  # WeChat: system busy, try again
 CHANNEL = "wechat"
 
 
@@ -60,11 +62,18 @@ def _errcode(body: bytes) -> int | None:
         return None
 
 
+def _is_transient(error: Exception) -> bool:
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None)
+    return status is None or status >= 500 or status == 429
+
+
 def download_media(client: ApiClient, media_id: str, max_bytes: int, timeout: float) -> bytes:
     """The bytes of a temporary media file, refreshing an expired access token once.
 
     Raises:
-        PhotoDownloadFailed: HTTP or network failure, timeout, or a WeChat errcode.
+        PhotoNotYetFetched: network failure, timeout, a server error, WeChat busy.
+        PhotoDownloadFailed: any other HTTP error or WeChat errcode.
         PhotoTooLarge: the file is larger than ``max_bytes``.
     """
     for attempt in (1, 2):
@@ -73,7 +82,8 @@ def download_media(client: ApiClient, media_id: str, max_bytes: int, timeout: fl
                 response.raise_for_status()
                 body = read_limited(response, max_bytes)
         except (requests.RequestException, WeChatClientException) as error:
-            raise PhotoDownloadFailed(f"media {media_id}: {error}") from error
+            failure = PhotoNotYetFetched if _is_transient(error) else PhotoDownloadFailed
+            raise failure(f"media {media_id}: {error}") from error
         errcode = _errcode(body)
         if errcode is None:
             return body
@@ -81,9 +91,10 @@ def download_media(client: ApiClient, media_id: str, max_bytes: int, timeout: fl
             try:
                 client.fetch_access_token()
             except (requests.RequestException, WeChatClientException) as error:
-                raise PhotoDownloadFailed(f"token refresh failed: {error}") from error
+                raise PhotoNotYetFetched(f"token refresh failed: {error}") from error
             continue
-        raise PhotoDownloadFailed(f"media {media_id}: errcode {errcode}")
+        failure = PhotoNotYetFetched if errcode == BUSY_ERRCODE else PhotoDownloadFailed
+        raise failure(f"media {media_id}: errcode {errcode}")
     raise PhotoDownloadFailed(f"media {media_id}: access token rejected twice")
 
 
@@ -99,7 +110,12 @@ def fetch_picture(client: ApiClient, media_id: str | None, pic_url: str | None) 
             logger.warning("wechat: media download failed, trying PicUrl: %s", error)
             failure = error
     if pic_url:
-        return fetch_photo(pic_url, limit, timeout)
+        try:
+            return fetch_photo(pic_url, limit, timeout)
+        except PhotoDownloadFailed:
+            if isinstance(failure, PhotoNotYetFetched):
+                raise failure from None  # the media API may answer next time
+            raise
     raise failure or PhotoDownloadFailed("image message without MediaId or PicUrl")
 
 
@@ -125,6 +141,9 @@ def take_photo(client: ApiClient, openid: str, media_id: str | None,
     customer bound to ``openid``; unbound users are asked to bind first and nothing is
     downloaded or stored. Never raises for a bad picture: the outcome then says what to
     tell the sender.
+
+    Raises:
+        PhotoNotYetFetched: WeChat did not hand the picture over this time.
     """
     settings = get_settings()
     leader = is_leader_chat(CHANNEL, openid)
@@ -139,13 +158,15 @@ def take_photo(client: ApiClient, openid: str, media_id: str | None,
         data = fetch_picture(client, media_id, pic_url)
         outcome = _keep(data, openid, leader, customer.id if customer else None,
                         pic_url or f"wechat-media:{media_id}")
+    except PhotoNotYetFetched:
+        raise
+    except PhotoDownloadFailed as error:
+        logger.warning("wechat: photo from %s could not be downloaded: %s", openid, error)
+        return PhotoOutcome(problem=texts.PHOTO_DOWNLOAD_FAILED)
     except PhotoTooLarge as error:
         logger.info("wechat: photo from %s too large: %s", openid, error)
         limit_mb = settings.photo_max_bytes // (1024 * 1024)
         return PhotoOutcome(problem=texts.PHOTO_TOO_LARGE.format(limit_mb=limit_mb))
-    except PhotoDownloadFailed as error:
-        logger.warning("wechat: photo from %s could not be downloaded: %s", openid, error)
-        return PhotoOutcome(problem=texts.PHOTO_DOWNLOAD_FAILED)
     except PhotoUnclear as error:
         logger.info("wechat: photo from %s too small or blank: %s", openid, error)
         return PhotoOutcome(problem=texts.PHOTO_UNCLEAR)

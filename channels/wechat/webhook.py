@@ -1,11 +1,10 @@
-"""The webhook's work, apart from HTTP: check, parse, accept once, answer at once,
-and handle the message in the background."""
+"""The webhook's work, apart from HTTP: check, parse, accept once into the inbox,
+answer at once, and handle the message in the background (``channels.inbox_worker``)."""
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +14,10 @@ from rasa.core.channels.channel import UserMessage
 from bot import messages as texts
 from bot.db.base import utcnow
 from bot.db.session import unit_of_work
-from bot.messaging import first_time
+from bot.messaging import first_time, inbox
+from bot.messaging.inbox import InboxItem
 from bot.settings import WeChatSettings
+from channels.inbox_worker import InboxWorker
 from channels.ratelimit import SLOW_DOWN, TokenBuckets
 from channels.wechat import wire
 from channels.wechat.client import ApiClient
@@ -43,9 +44,16 @@ NOT_CONFIGURED = Answer(503, "WeChat channel not configured: set WECHAT_TOKEN, W
                              "and WECHAT_APP_SECRET (and WECHAT_AES_KEY for safe mode).")
 
 
-def _accept_once(key: str) -> bool:
+def _accept_once(key: str, inbound: Inbound | None = None) -> bool:
+    """Records ``key`` once; with ``inbound``, queues it in the inbox in the same
+    transaction, so what WeChat is told "success" for is never only in memory."""
     with unit_of_work() as session:
-        return first_time(session, CHANNEL, key, utcnow())
+        now = utcnow()
+        if not first_time(session, CHANNEL, key, now):
+            return False
+        if inbound is not None:
+            inbox.add(session, CHANNEL, inbound.openid, inbound.key, inbound.as_payload(), now)
+        return True
 
 
 class WeChatWebhook:
@@ -59,9 +67,15 @@ class WeChatWebhook:
         self.output = output
         self._clock = clock
         self.senders = senders  # messages per openid (channels.ratelimit); None: no limit
+        self.inbox = InboxWorker(CHANNEL, self._handle_item, self._give_up)
+        self._on_new_message: OnNewMessage | None = None
         self._tasks: set[asyncio.Task] = set()
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._queued: Counter[str] = Counter()
+
+    def attach(self, on_new_message: OnNewMessage) -> None:
+        """Where accepted messages go (Rasa's handler); starts handling the inbox,
+        including messages another process accepted and could not finish."""
+        self._on_new_message = on_new_message
+        self.inbox.start()
 
     async def verify(self, query: Mapping[str, str]) -> Answer:
         """WeChat's server verification: echo ``echostr`` if the signature is right."""
@@ -93,20 +107,23 @@ class WeChatWebhook:
         except wire.Malformed as error:
             logger.warning("wechat: unreadable POST: %s", error)
             return Answer(400, "bad request")
-        if not await asyncio.to_thread(_accept_once, inbound.key):
+        decision = self.senders.take(inbound.openid) if self.senders is not None else None
+        allowed = decision is None or decision.allowed
+        queued = inbound if allowed and inbound.kind is not Kind.IGNORE else None
+        if not await asyncio.to_thread(_accept_once, inbound.key, queued):
             logger.info("wechat: %s already accepted, retry ignored", inbound.key)
             return SUCCESS
-        if self.senders is not None:
-            decision = self.senders.take(inbound.openid)
-            if not decision.allowed:
-                # Still "success": an error would make WeChat retry, adding to the flood.
-                logger.log(logging.WARNING if decision.notify else logging.INFO,
-                           "wechat: %s is over the message limit, %s dropped",
-                           inbound.openid, inbound.key)
-                if decision.notify:
-                    self._spawn(self.output.send_texts(inbound.openid, [SLOW_DOWN]))
-                return SUCCESS
-        self._spawn(self._in_order(inbound, on_new_message))
+        if not allowed:
+            # Still "success": an error would make WeChat retry, adding to the flood.
+            logger.log(logging.WARNING if decision.notify else logging.INFO,
+                       "wechat: %s is over the message limit, %s dropped",
+                       inbound.openid, inbound.key)
+            if decision.notify:
+                self._spawn(self.output.send_texts(inbound.openid, [SLOW_DOWN]))
+            return SUCCESS
+        if queued is not None:
+            self.attach(on_new_message)
+            self.inbox.wake()
         return SUCCESS
 
     def _spawn(self, work: Awaitable[Any]) -> None:
@@ -116,46 +133,37 @@ class WeChatWebhook:
 
     async def drain(self) -> None:
         """Waits until every accepted message has been handled (for tests and shutdown)."""
+        await self.inbox.drain()
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _in_order(self, inbound: Inbound, on_new_message: OnNewMessage) -> None:
-        """One customer's messages are handled one at a time, in arrival order."""
-        openid = inbound.openid
-        lock = self._locks.setdefault(openid, asyncio.Lock())
-        self._queued[openid] += 1
-        try:
-            async with lock:
-                await self.handle(inbound, on_new_message)
-        finally:
-            self._queued[openid] -= 1
-            if self._queued[openid] <= 0:
-                del self._queued[openid]
-                self._locks.pop(openid, None)
+    async def _handle_item(self, item: InboxItem) -> None:
+        if self._on_new_message is None:
+            raise RuntimeError("the webhook is not attached to Rasa yet")
+        await self.handle(Inbound.from_payload(item.sender, item.key, item.payload),
+                          self._on_new_message)
+
+    async def _give_up(self, item: InboxItem) -> None:
+        photo = item.payload.get("kind") == Kind.PHOTO.value
+        await self.output.send_texts(item.sender, [texts.PHOTO_DOWNLOAD_FAILED if photo
+                                                   else texts.TECHNICAL_PROBLEM])
 
     async def handle(self, inbound: Inbound, on_new_message: OnNewMessage) -> None:
-        """Acts on one accepted message; failures are logged and apologised for."""
+        """Acts on one accepted message; raising means it is tried again later."""
         openid = inbound.openid
-        try:
-            if inbound.kind is Kind.IGNORE:
-                logger.debug("wechat: nothing to do for %s (%s)", inbound.key, inbound.msg_type)
+        if inbound.kind is Kind.IGNORE:
+            logger.debug("wechat: nothing to do for %s (%s)", inbound.key, inbound.msg_type)
+            return
+        if inbound.kind is Kind.REPLY:
+            await self.output.send_texts(openid, [inbound.text])
+            return
+        text, metadata = inbound.text, None
+        if inbound.kind is Kind.PHOTO:
+            outcome = await asyncio.to_thread(take_photo, self.client, openid,
+                                              inbound.media_id, inbound.pic_url)
+            if outcome.problem is not None:
+                await self.output.send_texts(openid, [outcome.problem])
                 return
-            if inbound.kind is Kind.REPLY:
-                await self.output.send_texts(openid, [inbound.text])
-                return
-            text, metadata = inbound.text, None
-            if inbound.kind is Kind.PHOTO:
-                outcome = await asyncio.to_thread(take_photo, self.client, openid,
-                                                  inbound.media_id, inbound.pic_url)
-                if outcome.problem is not None:
-                    await self.output.send_texts(openid, [outcome.problem])
-                    return
-                text, metadata = texts.PHOTO_TURN_TEXT, outcome.metadata
-            await on_new_message(UserMessage(text, self.output, openid, input_channel=CHANNEL,
-                                             message_id=inbound.key, metadata=metadata))
-        except Exception:
-            logger.exception("wechat: handling %s from %s failed", inbound.key, openid)
-            try:
-                await self.output.send_texts(openid, [texts.TECHNICAL_PROBLEM])
-            except Exception:
-                logger.exception("wechat: could not queue the apology for %s", openid)
+            text, metadata = texts.PHOTO_TURN_TEXT, outcome.metadata
+        await on_new_message(UserMessage(text, self.output, openid, input_channel=CHANNEL,
+                                         message_id=inbound.key, metadata=metadata))
