@@ -11,14 +11,16 @@ from bot.messaging.outbox import (
     Delivery,
     OutboxMessage,
     claim_due,
+    due_again,
     enqueue,
     mark_delivered,
     mark_failed,
     mark_undeliverable,
+    postpone,
     undeliverable_for,
 )
 
 __all__ = [
-    "Delivery", "KeyPruner", "forget_old_keys", "prune_inbound_keys", "OutboxMessage", "claim_due", "enqueue", "first_time", "forget", "mark_delivered",
-    "mark_failed", "mark_undeliverable", "undeliverable_for",
+    "Delivery", "KeyPruner", "forget_old_keys", "prune_inbound_keys", "OutboxMessage", "claim_due", "due_again", "enqueue", "first_time", "forget", "mark_delivered",
+    "mark_failed", "mark_undeliverable", "postpone", "undeliverable_for",
 ]

@@ -17,8 +17,15 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.db import OutboundMessage
 
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 10
 FIRST_BACKOFF = timedelta(seconds=2)
+MAX_BACKOFF = timedelta(minutes=5)
+"""Back-off doubles from two seconds up to five minutes: a message is given up about 14
+minutes after its first attempt, so a platform that is away for minutes loses nothing."""
+
+
+def _backoff(attempts: int) -> timedelta:
+    return min(FIRST_BACKOFF * (2 ** (attempts - 1)), MAX_BACKOFF)
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,7 @@ def claim_due(session: Session, channel: str, now: datetime, limit: int = 20,
     for row in rows:
         row.state = Delivery.SENDING.value
         row.attempts += 1
-        row.next_attempt_at = now + FIRST_BACKOFF * (2 ** (row.attempts - 1))
+        row.next_attempt_at = now + _backoff(row.attempts)
     session.flush()
     return [_view(row) for row in rows]
 
@@ -92,8 +99,17 @@ def mark_failed(session: Session, message_id: int, error: str, now: datetime) ->
         _give_up(session, row, f"gave up after {row.attempts} attempts: {error}")
         return False
     row.state = Delivery.PENDING.value
-    row.next_attempt_at = now + FIRST_BACKOFF * (2 ** (row.attempts - 1))
+    row.next_attempt_at = now + _backoff(row.attempts)
     return True
+
+
+def postpone(session: Session, message_id: int, until: datetime) -> None:
+    """Puts a claimed message back, not sent and without counting an attempt (it waits
+    for an earlier message to the same recipient)."""
+    row = session.get(OutboundMessage, message_id)
+    row.state = Delivery.PENDING.value
+    row.attempts = max(row.attempts - 1, 0)
+    row.next_attempt_at = until
 
 
 def mark_undeliverable(session: Session, message_id: int, reason: str) -> None:
@@ -115,3 +131,8 @@ def undeliverable_for(session: Session, recipient: str) -> list[OutboxMessage]:
         OutboundMessage.state == Delivery.UNDELIVERABLE.value,
     ).order_by(OutboundMessage.id)).all()
     return [_view(row) for row in rows]
+
+
+def due_again(session: Session, message_id: int) -> datetime:
+    """When a message that failed is tried next."""
+    return session.get(OutboundMessage, message_id).next_attempt_at

@@ -23,9 +23,11 @@ from bot.evidence import MissingEvidence, StoredPhoto, read_stored_photo
 from bot.messaging import (
     OutboxMessage,
     claim_due,
+    due_again,
     mark_delivered,
     mark_failed,
     mark_undeliverable,
+    postpone,
     prune_inbound_keys,
 )
 from bot.settings import get_settings
@@ -65,6 +67,7 @@ class DeliveryReport:
     claimed: int = 0
     delivered: int = 0
     retrying: int = 0
+    postponed: int = 0  # waiting behind a failed message to the same customer
     undeliverable: int = 0
 
 
@@ -130,12 +133,14 @@ def deliver_due(client: ApiClient, now: datetime | None = None, limit: int = BAT
     with unit_of_work() as session:
         batch = claim_due(session, CHANNEL, now, limit=limit)
     report.claimed = len(batch)
-    waiting: set[str] = set()
+    waiting: dict[str, datetime] = {}  # recipient → when their failed message is due again
     for message in batch:
         if message.recipient in waiting:
-            outcome = Outcome(error="waiting for an earlier message to this customer")
-        else:
-            outcome = send_one(client, message)
+            with unit_of_work() as session:
+                postpone(session, message.id, waiting[message.recipient])
+            report.postponed += 1
+            continue
+        outcome = send_one(client, message)
         with unit_of_work() as session:
             if outcome.delivered:
                 mark_delivered(session, message.id, now)
@@ -146,11 +151,11 @@ def deliver_due(client: ApiClient, now: datetime | None = None, limit: int = BAT
                 mark_undeliverable(session, message.id, outcome.reason)
                 report.undeliverable += 1
             else:
-                waiting.add(message.recipient)
                 logger.warning("wechat: message %s to %s failed (attempt %s): %s", message.id,
                                message.recipient, message.attempts, outcome.error)
                 if mark_failed(session, message.id, outcome.error or "failed", now):
                     report.retrying += 1
+                    waiting[message.recipient] = due_again(session, message.id)
                 else:
                     report.undeliverable += 1
     return report
