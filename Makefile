@@ -7,7 +7,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup lock run run-prod shell train leader-code review-export supplier-report reconcile test lint test-unit test-rasa test-services migrate seed staff eval bench clean
+.PHONY: setup lock run run-prod shell train leader-code review-export supplier-report reconcile test lint test-unit test-rasa test-services migrate seed staff eval bench chaos clean
 
 ## Create .venv with Python 3.10 and install the locked dependencies (idempotent).
 setup:
@@ -97,6 +97,13 @@ eval:
 ## make bench [SOAK_SECONDS=600] [BENCH_SECONDS=30] [BENCH_PHASES=baseline,embedded,prod,review]
 bench:
 	@$(PY) -m bot.bench.run
+
+## Faults under load on the production profile (PostgreSQL, RabbitMQ, a private
+## redis-server): a Rasa replica and an action server killed, Redis restarted, WeChat's API
+## down 30 s, the database's connections dropped; prints what was checked, exit 1 on a
+## failed check (README, "Faults"). make chaos [SCENARIOS="redis wechat"] [CHAOS_SECONDS=45]
+chaos:
+	@$(PY) -m bot.chaos.run $(SCENARIOS)
 
 clean:
 	rm -rf models/ var/ results/ .pytest_cache/

@@ -535,7 +535,12 @@ class ProdStack:
         return [p for p in self.processes if not p.running()]
 
 
-def _wait_healthy(processes: list[Process], deadline: float) -> None:
+def wait_healthy(processes: list[Process], deadline: float) -> None:
+    """Waits until every process answers its health URL.
+
+    Raises:
+        RuntimeError: one exited, or ``deadline`` (monotonic) passed (with its log's tail).
+    """
     import urllib.request
 
     waiting = list(processes)
@@ -675,7 +680,7 @@ def prod_stack(settings: Settings, topology: ProdTopology | None = None, *,
             group = [p for p in processes if p.name.split("-")[0] == kind]
             for process in group:
                 process.start()
-            _wait_healthy(group, deadline)
+            wait_healthy(group, deadline)
         yield stack
     finally:
         _stop(stack.processes)

@@ -452,7 +452,7 @@ def run_embedded(options: Options, report: Report) -> None:
         router.close()
 
 
-def _scratch_postgres(url: str, name: str) -> str:
+def scratch_postgres(url: str, name: str) -> str:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -468,7 +468,7 @@ def _scratch_postgres(url: str, name: str) -> str:
     return str(make_url(url).set(database=name))
 
 
-def _delete_queue(url: str, queue: str) -> None:
+def delete_queue(url: str, queue: str) -> None:
     import aio_pika
 
     async def delete() -> None:
@@ -505,7 +505,7 @@ def run_prod(options: Options, report: Report) -> None:
         _progress(f"prod: skipped — {missing}")
         return
     _progress("prod: scratch PostgreSQL database bot_bench, seeding …")
-    url = _scratch_postgres(base_env["DATABASE_URL"], "bot_bench")
+    url = scratch_postgres(base_env["DATABASE_URL"], "bot_bench")
     rest_count = options.customers_for(options.seconds + 3, options.concurrency)
     wechat_count = options.customers_for(options.seconds + 3, options.wechat_concurrency)
     soak_count = options.customers_for(options.soak_seconds, options.concurrency)
@@ -556,7 +556,7 @@ def run_prod(options: Options, report: Report) -> None:
             report.cases["prod"] = {**count_cases(url, customers), "completed": completed}
     finally:
         router.close()
-        _delete_queue(env["EVENT_BROKER_URL"], queue)
+        delete_queue(env["EVENT_BROKER_URL"], queue)
 
 
 def run_review(options: Options, report: Report) -> None:
@@ -566,7 +566,7 @@ def run_review(options: Options, report: Report) -> None:
 
         pg = os.environ.get("BENCH_DATABASE_URL") or PROD_DEFAULTS["DATABASE_URL"]
         ensure_postgres_database(pg)  # reachable?
-        targets["PostgreSQL"] = _scratch_postgres(pg, "bot_bench_review")
+        targets["PostgreSQL"] = scratch_postgres(pg, "bot_bench_review")
     except Exception as error:  # noqa: BLE001 (the SQLite figure still stands)
         report.notes.append(f"review list on PostgreSQL not measured: {error}")
     for label, url in targets.items():

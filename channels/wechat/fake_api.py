@@ -4,13 +4,15 @@ It implements what the channel calls: ``/cgi-bin/token``, ``/cgi-bin/message/cus
 ``/cgi-bin/media/get`` and ``/cgi-bin/media/upload``; it also serves registered media at
 ``/media/<id>`` as a ``PicUrl`` would. Every customer-service message is recorded, and an
 uploaded picture can be sent on as an image message. ``fail_next`` programs failures
-(tests name them: expired token, 45015, HTTP 500).
+(tests name them: expired token, 45015, HTTP 500); ``outage`` makes every call fail for a
+while, as when WeChat's API is unreachable.
 """
 from __future__ import annotations
 
 import itertools
 import json
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +60,9 @@ class FakeWeChatAPI:
         self._failures: dict[str, deque[Failure]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self._down_until = 0.0
+        self._outage_status = 503
+        self.refused_in_outage = 0
         self._on_message = on_message
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
@@ -85,6 +90,20 @@ class FakeWeChatAPI:
         """The next ``times`` calls to ``path`` fail as described."""
         with self._lock:
             self._failures.setdefault(path, deque()).extend([failure] * times)
+
+    def outage(self, seconds: float, status: int = 503) -> None:
+        """Every call (token, send, media, upload, picture addresses) answers ``status``
+        for the next ``seconds``; ``refused_in_outage`` counts them."""
+        with self._lock:
+            self._down_until = time.monotonic() + seconds
+            self._outage_status = status
+
+    def _in_outage(self) -> int | None:
+        with self._lock:
+            if time.monotonic() >= self._down_until:
+                return None
+            self.refused_in_outage += 1
+            return self._outage_status
 
     def expire_tokens(self) -> None:
         """Every access token issued so far stops working (errcode 40001)."""
@@ -159,6 +178,9 @@ class FakeWeChatAPI:
                 parts = urlsplit(self.path)
                 path = parts.path
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                down = api._in_outage()
+                if down is not None:
+                    return self._json({"errcode": -1, "errmsg": "system busy"}, down)
                 if path.startswith("/media/") and path[7:] in api._media:
                     return self._bytes(*api._media[path[7:]])
                 if path == TOKEN:
