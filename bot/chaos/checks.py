@@ -41,6 +41,7 @@ class Findings:
     replies_undeliverable: int = 0
     inbox_open: int = 0
     inbox_failed: int = 0
+    inbox_retried: int = 0  # handled on a later attempt (a failure, or a dead replica's)
     settled_in: float = 0.0
 
     @property
@@ -135,4 +136,7 @@ def check(engine: Engine, sent: Iterable[Sent], customers: list[BenchCustomer]) 
             .group_by(InboundMessage.state)).all())
         findings.inbox_open = sum(inbox.get(state, 0) for state in OPEN)
         findings.inbox_failed = inbox.get("failed", 0)
+        findings.inbox_retried = connection.scalar(
+            select(func.count()).select_from(InboundMessage)
+            .where(InboundMessage.sender.in_(openids), InboundMessage.attempts > 1))
     return findings

@@ -264,8 +264,9 @@ def describe(outcome: Outcome) -> str:
         f"   cases {f.cases} (customers with two: {f.customers_with_two_cases}), refunds "
         f"{f.refunds} (cases with two: {f.cases_with_two_refunds})",
         f"   WeChat replies delivered {f.replies_delivered}, unsent {f.replies_unsent}, given "
-        f"up {f.replies_undeliverable}; inbox open {f.inbox_open}, given up "
-        f"{f.inbox_failed}; settled {f.settled_in:.0f} s after the traffic",
+        f"up {f.replies_undeliverable}; inbox handled on a later attempt {f.inbox_retried}, "
+        f"open {f.inbox_open}, given up {f.inbox_failed}; settled {f.settled_in:.0f} s "
+        f"after the traffic",
     ])
 
 

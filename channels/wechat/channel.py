@@ -40,13 +40,17 @@ class WeChatInput(InputChannel):
 
     def __init__(self, settings: WeChatSettings | None = None,
                  limits: RateLimitSettings | None = None,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 handles_messages: bool = True) -> None:
         """Creates the channel; ``settings=None`` means WeChat is not configured.
 
         ``limits`` (default: ``RATE_LIMIT_*``): messages per openid, and requests failing
         verification per address (``channels.ratelimit``), on the ``monotonic`` clock.
+        ``handles_messages=False`` (``channels.wechat.gateway``): accept into the inbox
+        and answer only; the Rasa processes handle the messages and send the replies.
         """
         self.settings = settings
+        self.handles_messages = handles_messages
         limits = limits or get_settings().rate_limits
         self.guard = WebhookGuard("wechat", wire.MAX_BODY_BYTES,
                                   address_buckets(limits, monotonic), count_every_request=False)
@@ -57,7 +61,8 @@ class WeChatInput(InputChannel):
         if settings is not None:
             self.client = ApiClient(settings)
             self.worker = DeliveryWorker(self.client)
-            self.output = WeChatOutput(on_enqueued=self.worker.wake)
+            self.output = WeChatOutput(on_enqueued=self.worker.wake if handles_messages
+                                       else None)
             self.webhook = WeChatWebhook(settings, self.client, self.output,
                                          senders=sender_buckets(limits, monotonic))
 
@@ -88,9 +93,10 @@ class WeChatInput(InputChannel):
         """``POST /webhooks/wechat/``: a message; answered at once, handled after."""
         if self.webhook is None:
             return _reply(NOT_CONFIGURED)
-        self.worker.start()
+        if self.handles_messages:
+            self.worker.start()
         answer = await self.webhook.receive(_query(request), request.body or b"",
-                                            on_new_message)
+                                            on_new_message if self.handles_messages else None)
         if answer.status in (400, 403, 413):
             self.guard.failed(request)
         return _reply(answer)
@@ -100,7 +106,7 @@ class WeChatInput(InputChannel):
 
         @wechat.listener("after_server_start")
         async def start_workers(app: Any, loop: Any) -> None:
-            if self.webhook is not None:
+            if self.webhook is not None and self.handles_messages:
                 self.worker.start()
                 self.webhook.attach(on_new_message)
 

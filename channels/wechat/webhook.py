@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
@@ -29,6 +30,9 @@ from channels.wechat.security import Rejected, check_query, decrypt, is_encrypte
 logger = logging.getLogger(__name__)
 CHANNEL = "wechat"
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+#: How often a Rasa process looks for messages it was not woken for: retries, a dead
+#: replica's, and everything the gateway accepted.
+INBOX_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -44,16 +48,27 @@ NOT_CONFIGURED = Answer(503, "WeChat channel not configured: set WECHAT_TOKEN, W
                              "and WECHAT_APP_SECRET (and WECHAT_AES_KEY for safe mode).")
 
 
-def _accept_once(key: str, inbound: Inbound | None = None) -> bool:
-    """Records ``key`` once; with ``inbound``, queues it in the inbox in the same
-    transaction, so what WeChat is told "success" for is never only in memory."""
+class Acceptance(str, Enum):
+    """What accepting one POST found."""
+
+    ACCEPTED = "accepted"
+    REPLAYED_NONCE = "replayed nonce"
+    SEEN_BEFORE = "seen before"
+
+
+def _accept(nonce_key: str, key: str, inbound: Inbound | None) -> Acceptance:
+    """One transaction: the nonce and the message key recorded once each, and with
+    ``inbound`` the message queued in the inbox, so what WeChat is told "success" for is
+    never only in memory."""
     with unit_of_work() as session:
         now = utcnow()
+        if not first_time(session, CHANNEL, nonce_key, now):
+            return Acceptance.REPLAYED_NONCE
         if not first_time(session, CHANNEL, key, now):
-            return False
+            return Acceptance.SEEN_BEFORE
         if inbound is not None:
             inbox.add(session, CHANNEL, inbound.openid, inbound.key, inbound.as_payload(), now)
-        return True
+        return Acceptance.ACCEPTED
 
 
 class WeChatWebhook:
@@ -67,7 +82,8 @@ class WeChatWebhook:
         self.output = output
         self._clock = clock
         self.senders = senders  # messages per openid (channels.ratelimit); None: no limit
-        self.inbox = InboxWorker(CHANNEL, self._handle_item, self._give_up)
+        self.inbox = InboxWorker(CHANNEL, self._handle_item, self._give_up,
+                                 poll_seconds=INBOX_POLL_SECONDS)
         self._on_new_message: OnNewMessage | None = None
         self._tasks: set[asyncio.Task] = set()
 
@@ -87,15 +103,18 @@ class WeChatWebhook:
         return Answer(200, query.get("echostr") or "")
 
     async def receive(self, query: Mapping[str, str], body: bytes,
-                      on_new_message: OnNewMessage) -> Answer:
-        """Checks and accepts one POST; the message is handled after the answer."""
+                      on_new_message: OnNewMessage | None = None) -> Answer:
+        """Checks one POST and accepts it into the inbox.
+
+        With ``on_new_message`` (Rasa's handler, in a Rasa process) this process's inbox
+        worker is woken to handle the message; without it (``channels.wechat.gateway``)
+        a Rasa process's worker finds it.
+        """
         if len(body) > wire.MAX_BODY_BYTES:
             logger.warning("wechat: refused a body of %s bytes", len(body))
             return Answer(413, "body too large")
         try:
             timestamp, nonce = check_query(self.settings.token, query, self._clock())
-            if not await asyncio.to_thread(_accept_once, f"nonce:{timestamp}:{nonce}"):
-                raise Rejected(f"replayed nonce {nonce}")
             xml = decrypt(self.settings, query, body) if is_encrypted(query) else body
             inbound = classify(wire.parse(xml))
         except Rejected as error:
@@ -110,7 +129,12 @@ class WeChatWebhook:
         decision = self.senders.take(inbound.openid) if self.senders is not None else None
         allowed = decision is None or decision.allowed
         queued = inbound if allowed and inbound.kind is not Kind.IGNORE else None
-        if not await asyncio.to_thread(_accept_once, inbound.key, queued):
+        acceptance = await asyncio.to_thread(_accept, f"nonce:{timestamp}:{nonce}",
+                                             inbound.key, queued)
+        if acceptance is Acceptance.REPLAYED_NONCE:
+            logger.warning("wechat: refused a POST: replayed nonce %s", nonce)
+            return Answer(403, "forbidden")
+        if acceptance is Acceptance.SEEN_BEFORE:
             logger.info("wechat: %s already accepted, retry ignored", inbound.key)
             return SUCCESS
         if not allowed:
@@ -121,7 +145,7 @@ class WeChatWebhook:
             if decision.notify:
                 self._spawn(self.output.send_texts(inbound.openid, [SLOW_DOWN]))
             return SUCCESS
-        if queued is not None:
+        if queued is not None and on_new_message is not None:
             self.attach(on_new_message)
             self.inbox.wake()
         return SUCCESS
