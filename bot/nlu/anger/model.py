@@ -12,7 +12,8 @@ the training data has general examples, the model therefore also learns
   general examples, and
 - a *domain router*, a logistic regression over character n-grams that tells customer
   messages from general posts, with a cut chosen by cross-validation so that at most
-  1% of the customer messages fall below it.
+  2% of the customer messages fall below it (1% routed 88% of SMP2020 posts, 2% routes
+  93% and leaves the in-domain figures as they were).
 
 Only text the router is that sure is not customer chat is judged by the general
 threshold; every other message (and every message when there is no general data) is
@@ -37,7 +38,7 @@ from bot.nlu.normalise import has_chinese, normalise
 
 SIGNAL_WEIGHT = 1.0
 MAX_CALM_FALSE_ALARMS = 0.02
-ROUTED_CUSTOMERS = 0.01  # at most this share of customer messages gets the general threshold
+ROUTED_CUSTOMERS = 0.02  # at most this share of customer messages gets the general threshold
 jieba.setLogLevel(60)
 
 

@@ -72,6 +72,32 @@ CUES: dict[str, tuple[str, ...]] = {
             "[哈哈]", "[笑cry]", "[爱你]", "[心]", "[嘻嘻]", "[可爱]", "[太开心]", "[鼓掌]",
             "[赞]", "[偷笑]", "[耶]", "[馋嘴]", "[亲亲]"),
 }
+# Words that contain a cue without meaning it, per group: 垃圾桶 is no insult, 舒服了 no
+# contempt, 天气的 no irritation, 麻烦 (polite) no 烦, 不开心 no joy, 恐怕 no fear. They are
+# masked before that group's cues are counted.
+NOT_CUES: dict[str, tuple[str, ...]] = {
+    "insult": ("垃圾桶", "垃圾袋", "垃圾分类", "垃圾站", "垃圾车", "扔垃圾", "倒垃圾", "收垃圾",
+               "捡垃圾", "傻笑", "傻傻", "傻眼", "吓傻", "犯傻", "装傻", "傻乎乎", "蠢萌", "猪肉",
+               "猪蹄", "猪排", "猪肝", "猪油", "猪脚", "猪骨", "猪血", "猪年", "小猪", "猪猪", "养猪",
+               "滚动", "打滚", "滚烫", "滚滚", "翻滚", "摇滚", "素质教育", "综合素质", "身体素质",
+               "心理素质", "小人书", "小人物", "孙子孙女", "带孙子", "外孙子"),
+    "swear": ("操作", "操心", "体操", "早操", "操场", "节操", "操练", "操办", "操持", "情操",
+              "屁股", "屁颠", "逼真", "逼近", "生日了", "节日了", "假日了", "你妹妹", "老大爷",
+              "大爷大妈"),
+    "threat": ("试试看", "我试试", "试试吧", "可以试试", "去试试", "想试试", "再试试"),
+    "contempt": ("舒服了", "衣服了", "说服了", "克服了", "征服了", "制服了", "恨不得"),
+    "irritation": ("麻烦", "不厌其烦", "天气", "运气", "空气", "勇气", "香气", "力气", "客气",
+                   "暖气", "冷气", "人气", "福气", "名气", "帅气", "霸气", "元气", "口气", "语气",
+                   "喜气", "灵气", "和气", "争气", "大气", "神气", "节气", "煤气", "燃气", "入坑",
+                   "出坑", "坑位", "水坑", "怒放"),
+    "fear": ("恐怕", "哪怕", "怕是"),
+    "joy": ("不开心", "不开森", "不高兴", "不快乐", "不幸福", "不喜欢", "不舒服", "不满足",
+            "不好看", "不好吃", "不漂亮", "不美", "不爱", "可笑", "嘲笑", "冷笑", "耻笑", "讥笑",
+            "笑话", "玩笑", "爱答不理", "爱理不理", "爱搭不理", "美团", "美国", "美元", "美金"),
+    "polite": ("请假", "请客", "申请", "邀请", "请柬"),
+}
+# Latin cues count only as whole words: "sb" is no insult inside "usb", nor "tm" inside "html".
+_LATIN = re.compile(r"[a-z0-9]+")
 _EXCLAIM = re.compile(r"[!！]")
 _QUESTION = re.compile(r"[?？]")
 _EXCLAIM_RUN = re.compile(r"[!！?？]{2,}")
@@ -81,9 +107,23 @@ _EXCLAIM_RUN = re.compile(r"[!！?？]{2,}")
 NAMES = (*CUES, "exclaim", "question", "punct_runs")
 
 
+def _masked(text: str, not_cues: tuple[str, ...]) -> str:
+    for word in not_cues:
+        if word in text:
+            text = text.replace(word, "\x00")
+    return text
+
+
+def _count(text: str, cues: tuple[str, ...], latin_words: set[str]) -> int:
+    return sum((cue in latin_words) if cue.isascii() and cue.isalnum() else text.count(cue)
+               for cue in cues)
+
+
 def signals(text: str) -> np.ndarray:
     """The signal vector of one normalised text."""
-    values = [sum(text.count(cue) for cue in cues) for cues in CUES.values()]
+    words = set(_LATIN.findall(text))
+    values = [_count(_masked(text, NOT_CUES.get(group, ())), cues, words)
+              for group, cues in CUES.items()]
     values += [
         len(_EXCLAIM.findall(text)),
         len(_QUESTION.findall(text)),

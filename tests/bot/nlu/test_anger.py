@@ -177,3 +177,28 @@ def test_a_model_saved_before_the_general_threshold_still_loads(model, tmp_path)
 
     assert loaded.general_threshold is None and loaded.router is None
     assert loaded.score("垃圾平台！").score == pytest.approx(model.score("垃圾平台！").score)
+
+
+def _signal(text: str, group: str) -> float:
+    from bot.nlu.anger.signals import NAMES, signals
+
+    return float(signals(text)[NAMES.index(group)])
+
+
+@pytest.mark.parametrize(("text", "group"), [
+    ("垃圾桶满了，下楼倒垃圾", "insult"), ("今天天气的确不错", "irritation"),
+    ("麻烦帮我看一下", "irritation"), ("泡了个澡，好舒服了", "contempt"),
+    ("今天有点不开心", "joy"), ("usb接口松了", "swear"), ("html页面打不开", "swear"),
+    ("这个操作我不会", "swear"), ("恐怕要下雨了", "fear"), ("申请退款", "polite"),
+])
+def test_a_cue_inside_a_word_that_does_not_mean_it_does_not_count(text, group):
+    assert _signal(text, group) == 0.0
+
+
+@pytest.mark.parametrize(("text", "group"), [
+    ("垃圾平台", "insult"), ("烦死了", "irritation"), ("真是服了", "contempt"),
+    ("好开心", "joy"), ("sb客服", "swear"), ("tm的又坏了", "swear"), ("麻烦帮我看一下", "polite"),
+    ("怕死了", "fear"),
+])
+def test_the_cues_themselves_still_count(text, group):
+    assert _signal(text, group) > 0.0
