@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -218,9 +218,10 @@ PROD_DEFAULTS = {
 PRODUCT_ENV = ("DATABASE_URL", "TRACKER_STORE_URL", "REDIS_URL", "EVENT_BROKER_URL",
                "EVENT_BROKER_QUEUE", "DATA_DIR", "RASA_API_TOKEN", "CONSOLE_SECRET",
                "RASA_URL", "PUBLIC_URL", "ACTION_ENDPOINT_URL")
-#: Set for the Rasa replicas only: Sanic takes the client's address from nginx's
-#: X-Forwarded-For (one proxy), so per-IP limits and sign-in records see the client.
-RASA_ONLY_ENV = {"SANIC_PROXIES_COUNT": "1"}
+#: Set for the processes nginx passes the public's requests to (Rasa replicas, WeChat
+#: gateways): Sanic takes the client's address from nginx's X-Forwarded-For (one proxy),
+#: so per-IP limits and sign-in records see the client.
+PROXIED_ENV = {"SANIC_PROXIES_COUNT": "1"}
 PROD_STARTUP_SECONDS = 300
 
 
@@ -231,20 +232,25 @@ class ServiceMissing(RuntimeError):
 @dataclass(frozen=True)
 class ProdTopology:
     """Who listens where: nginx on ``rasa_port`` (Rasa) and ``actions_port`` (actions),
-    the replicas and action servers on their own loopback ports behind it."""
+    the replicas, action servers and WeChat gateways on their own loopback ports behind
+    it (no gateway: Rasa's replicas take WeChat's webhook themselves)."""
 
     rasa_port: int
     actions_port: int
     rasa_ports: tuple[int, ...]
     action_ports: tuple[int, ...]
+    gateway_ports: tuple[int, ...] = ()
     host: str = "127.0.0.1"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ProdTopology":
-        """nginx on RASA_PORT / ACTIONS_PORT; replicas on the ports right after them."""
+        """nginx on RASA_PORT / ACTIONS_PORT; replicas on the ports right after them, the
+        gateways after the replicas."""
+        after_replicas = settings.rasa_port + 1 + settings.rasa_replicas
         return cls(settings.rasa_port, settings.actions_port,
                    tuple(settings.rasa_port + 1 + n for n in range(settings.rasa_replicas)),
-                   tuple(settings.actions_port + 1 + n for n in range(settings.action_servers)))
+                   tuple(settings.actions_port + 1 + n for n in range(settings.action_servers)),
+                   tuple(after_replicas + n for n in range(settings.wechat_gateways)))
 
     @property
     def url(self) -> str:
@@ -252,15 +258,18 @@ class ProdTopology:
 
 
 def nginx_config(*, rasa_listen: str, actions_listen: str, rasa_servers: list[str],
-                 action_servers: list[str], user: str | None = None,
+                 action_servers: list[str], gateway_servers: Sequence[str] = (),
+                 user: str | None = None,
                  access_log: str | None = "logs/access.log", worker_processes: int = 1,
                  temp_dir: str = "tmp/", pid_file: str = "nginx.pid") -> str:
     """nginx in front of the Rasa replicas and the action servers.
 
     Its pid and temp files are relative to nginx's prefix (``-p``) by default, so it runs
     unprivileged from any directory. Server-sent events (the desk's
-    ``/console/api/events``) are passed through unbuffered; a WeChat user's messages go
-    to one replica (hash of ``openid``), which keeps them in order; a POST is never
+    ``/console/api/events``) are passed through unbuffered; WeChat's webhook goes to the
+    WeChat gateways (``channels.wechat.gateway``), which answer WeChat at once and leave
+    the messages to the replicas' inbox workers — without gateways, a WeChat user's
+    messages go to one replica (hash of ``openid``), which keeps them in order; a POST is never
     retried on another replica once sent (no doubled messages). An action call that an
     action server dropped (it died mid-request) *is* retried on the other one: an action
     only reads the tracker it is sent, and what it changes is keyed (a case by its
@@ -269,8 +278,9 @@ def nginx_config(*, rasa_listen: str, actions_listen: str, rasa_servers: list[st
     are closed after 4 s, before Sanic's own 5 s keep-alive timeout: otherwise nginx could
     send a request on a connection the server is just closing and answer 502.
     """
-    def servers(addresses: list[str]) -> str:
-        return "".join(f"        server {a} max_fails=1 fail_timeout=5s;\n" for a in addresses)
+    def servers(addresses: list[str], extra: str = "") -> str:
+        return "".join(f"        server {a} max_fails=1 fail_timeout=5s{extra};\n"
+                       for a in addresses)
 
     proxy = """\
             proxy_http_version 1.1;
@@ -281,6 +291,13 @@ def nginx_config(*, rasa_listen: str, actions_listen: str, rasa_servers: list[st
             proxy_set_header X-Forwarded-Proto $scheme;
             proxy_set_header X-Forwarded-Host $http_host;
 """
+    # The replicas stand in (more slowly) while no gateway answers.
+    gateways = f"""\
+    upstream wechat_gateway {{
+{servers(list(gateway_servers))}{servers(rasa_servers, " backup")}        keepalive 64;
+        keepalive_timeout 4s;
+    }}
+""" if gateway_servers else ""
     return f"""\
 # Generated by bot/launcher.py (nginx_config); make run-prod writes its own copy.
 {f"user {user};" if user else "# (no user directive: started unprivileged)"}
@@ -318,7 +335,7 @@ http {{
 {servers(action_servers)}        keepalive 64;
         keepalive_timeout 4s;
     }}
-
+{gateways}
     server {{
         listen {rasa_listen};
         location = /console/api/events {{
@@ -331,7 +348,7 @@ http {{
         location /webhooks/wechat/ {{
 {proxy}            proxy_next_upstream error timeout;
             proxy_read_timeout 120s;
-            proxy_pass http://rasa_by_openid;
+            proxy_pass http://{"wechat_gateway" if gateway_servers else "rasa_by_openid"};
         }}
         location / {{
 {proxy}            proxy_next_upstream error timeout;
@@ -361,6 +378,7 @@ def local_nginx_config(topology: ProdTopology) -> str:
                         actions_listen=f"{host}:{topology.actions_port}",
                         rasa_servers=[f"{host}:{p}" for p in topology.rasa_ports],
                         action_servers=[f"{host}:{p}" for p in topology.action_ports],
+                        gateway_servers=[f"{host}:{p}" for p in topology.gateway_ports],
                         user=user)
 
 
@@ -602,8 +620,8 @@ def product_env(settings: Settings, topology: ProdTopology, token: str,
 def prod_processes(settings: Settings, topology: ProdTopology, *, token: str,
                    console_secret: str, model: Path, run_dir: Path,
                    extra_env: dict[str, str] | None = None) -> list[Process]:
-    """The processes of the profile, not started: action servers, Rasa replicas, nginx.
-    Writes the endpoints file and nginx's config under ``run_dir``."""
+    """The processes of the profile, not started: action servers, Rasa replicas, WeChat
+    gateways, nginx. Writes the endpoints file and nginx's config under ``run_dir``."""
     host = topology.host
     base_env = {**os.environ, "PYTHONPATH": str(ROOT),
                 **product_env(settings, topology, token, console_secret), **(extra_env or {})}
@@ -623,9 +641,16 @@ def prod_processes(settings: Settings, topology: ProdTopology, *, token: str,
                 [python, "-m", "bot.rasa_server", "run", "--enable-api", "--model", str(model),
                  "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
                  "--interface", host, "--port", str(port), f"--auth-token={token}"],
-                {**base_env, **RASA_ONLY_ENV}, logs / f"rasa-{n + 1}.log",
+                {**base_env, **PROXIED_ENV}, logs / f"rasa-{n + 1}.log",
                 f"http://{host}:{port}/status?token={token}")
         for n, port in enumerate(topology.rasa_ports)
+    ]
+    gateways = [
+        Process(f"gateway-{n + 1}",
+                [python, "-m", "channels.wechat.gateway", "--host", host, "--port", str(port)],
+                {**base_env, **PROXIED_ENV}, logs / f"gateway-{n + 1}.log",
+                f"http://{host}:{port}/health")
+        for n, port in enumerate(topology.gateway_ports)
     ]
     nginx_dir = run_dir / "nginx"
     for sub in ("tmp", "logs"):
@@ -637,7 +662,7 @@ def prod_processes(settings: Settings, topology: ProdTopology, *, token: str,
     nginx = Process("nginx", [nginx_binary(), "-p", str(nginx_dir), "-c", "nginx.conf",
                               "-e", "stderr", "-g", "daemon off;"],
                     dict(os.environ), logs / "nginx.log", f"{topology.url}/")
-    return [*actions, *replicas, nginx]
+    return [*actions, *replicas, *gateways, nginx]
 
 
 @contextmanager
@@ -676,7 +701,7 @@ def prod_stack(settings: Settings, topology: ProdTopology | None = None, *,
                                                                  console_secret)}))
     deadline = time.monotonic() + PROD_STARTUP_SECONDS
     try:
-        for kind in ("actions", "rasa", "nginx"):
+        for kind in ("actions", "rasa", "gateway", "nginx"):
             group = [p for p in processes if p.name.split("-")[0] == kind]
             for process in group:
                 process.start()
@@ -742,11 +767,15 @@ def _prod_banner(stack: ProdStack) -> str:
 def serve(role: str) -> int:
     """One process of the profile in a container (deploy/): ``rasa`` writes the endpoints
     file from the environment and runs the Rasa server on RASA_PORT; ``actions`` runs an
-    action server on ACTIONS_PORT. Both listen on all interfaces."""
+    action server on ACTIONS_PORT; ``gateway`` the WeChat gateway on WECHAT_GATEWAY_PORT.
+    All listen on all interfaces."""
     settings = get_settings()
     if role == "actions":
         command = [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                    "--port", str(settings.actions_port)]
+    elif role == "gateway":
+        command = [sys.executable, "-m", "channels.wechat.gateway", "--host", "0.0.0.0",
+                   "--port", str(settings.wechat_gateway_port)]
     else:
         # The container's own file system: DATA_DIR may be a volume replicas share.
         endpoints = write_endpoints(settings, Path(tempfile.mkdtemp(prefix="rasa-run-")))
@@ -767,7 +796,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="migrate the database and prepare Rasa's tracker "
                                         "store (a deployment's one-off job)")
     serve_parser = commands.add_parser("serve", help="one process in a container (deploy/)")
-    serve_parser.add_argument("role", choices=["rasa", "actions"])
+    serve_parser.add_argument("role", choices=["rasa", "actions", "gateway"])
     conf = commands.add_parser("nginx-conf", help="print the nginx config of deploy/")
     conf.add_argument("target", choices=["compose", "k8s"])
     args = parser.parse_args(argv)
@@ -787,18 +816,23 @@ def main(argv: list[str] | None = None) -> int:
 def deploy_nginx_config(target: str) -> str:
     """The nginx config deploy/ ships: Compose names each replica (rasa-1, rasa-2, …);
     Kubernetes runs Rasa as a StatefulSet whose pods a headless Service names (rasa-0.rasa,
-    …) and the action servers behind the ``actions`` Service."""
+    …), the action servers and WeChat gateways behind the ``actions`` and ``gateway``
+    Services."""
     settings = load_settings({})
+    port = settings.wechat_gateway_port
     if target == "compose":
         rasa = [f"rasa-{n + 1}:{settings.rasa_port}" for n in range(settings.rasa_replicas)]
         actions = [f"actions-{n + 1}:{settings.actions_port}"
                    for n in range(settings.action_servers)]
+        gateways = [f"gateway-{n + 1}:{port}" for n in range(settings.wechat_gateways)]
     else:
         rasa = [f"rasa-{n}.rasa:{settings.rasa_port}" for n in range(settings.rasa_replicas)]
         actions = [f"actions:{settings.actions_port}"]
+        gateways = [f"gateway:{port}"] if settings.wechat_gateways else []
     return nginx_config(rasa_listen=str(settings.rasa_port),
                         actions_listen=str(settings.actions_port), rasa_servers=rasa,
-                        action_servers=actions, user="nginx", access_log="/dev/stdout",
+                        action_servers=actions, gateway_servers=gateways, user="nginx",
+                        access_log="/dev/stdout",
                         worker_processes=2, temp_dir="/var/cache/nginx/",
                         pid_file="/var/run/nginx.pid")
 

@@ -121,6 +121,8 @@ class Settings:
     event_queue: str = "aftersales.review_index"
     rasa_replicas: int = 2
     action_servers: int = 2
+    wechat_gateways: int = 1
+    wechat_gateway_port: int = 5080  # in a container (deploy/); run-prod picks its own
     # How long the Redis lock store retries while Redis is unreachable (a restart)
     # before a message fails with Rasa's LockError.
     redis_retry_seconds: float = 15.0
@@ -226,6 +228,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         event_queue=env.get("EVENT_BROKER_QUEUE") or "aftersales.review_index",
         rasa_replicas=max(1, int(env.get("RASA_REPLICAS", "2"))),
         action_servers=max(1, int(env.get("ACTION_SERVERS", "2"))),
+        wechat_gateways=max(0, int(env.get("WECHAT_GATEWAYS", "1"))),
+        wechat_gateway_port=int(env.get("WECHAT_GATEWAY_PORT", "5080")),
         redis_retry_seconds=max(0.0, float(env.get("REDIS_RETRY_SECONDS") or "15")),
     )
 

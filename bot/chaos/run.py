@@ -90,6 +90,8 @@ SCENARIOS = (
     Scenario("Rasa replica killed", lambda c: c.kill("rasa-1"), lambda c: c.restart("rasa-1")),
     Scenario("action server killed", lambda c: c.kill("actions-1"),
              lambda c: c.restart("actions-1")),
+    Scenario("WeChat gateway killed", lambda c: c.kill("gateway-1"),
+             lambda c: c.restart("gateway-1")),
     Scenario("Redis restarted", lambda c: c.restart_redis()),
     Scenario("WeChat API down 30 s", lambda c: c.wechat_down()),
     Scenario("database connections dropped", lambda c: c.drop_database()),

@@ -15,7 +15,7 @@ import yaml
 
 from bot.launcher import (
     PRODUCT_ENV,
-    RASA_ONLY_ENV,
+    PROXIED_ENV,
     ProdTopology,
     deploy_nginx_config,
     endpoints_config,
@@ -43,7 +43,7 @@ def _k8s() -> list[dict]:
 def launched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, set[str]]:
     """Per kind of process, the names of what the launcher adds to the environment it
     was started from (scrubbed of the settings it sets)."""
-    for name in (*PRODUCT_ENV, *RASA_ONLY_ENV, "SANIC_HOST"):
+    for name in (*PRODUCT_ENV, *PROXIED_ENV, "SANIC_HOST"):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings({"DATABASE_URL": "postgresql://u@h/db",
                               "REDIS_URL": "redis://127.0.0.1:6379/1",
@@ -66,7 +66,7 @@ def test_compose_runs_the_services_and_replicas_run_prod_starts(tmp_path):
         model=Path("m.tar.gz"), run_dir=tmp_path)]
 
     assert services == SERVICES | {"migrate"} | set(launched)
-    assert launched == ["actions-1", "actions-2", "rasa-1", "rasa-2", "nginx"]
+    assert launched == ["actions-1", "actions-2", "rasa-1", "rasa-2", "gateway-1", "nginx"]
 
 
 def test_compose_gives_each_process_the_settings_the_launcher_gives(launched):
@@ -74,7 +74,7 @@ def test_compose_gives_each_process_the_settings_the_launcher_gives(launched):
 
     for name, service in compose.items():
         kind = name.split("-")[0]
-        if kind in ("rasa", "actions"):
+        if kind in ("rasa", "actions", "gateway"):
             # SANIC_HOST only binds the local action servers to loopback.
             assert set(service["environment"]) == launched[kind] - {"SANIC_HOST"}, name
     assert set(compose["migrate"]["environment"]) == set(PRODUCT_ENV)
@@ -95,9 +95,10 @@ def test_kubernetes_runs_two_rasa_replicas_and_two_action_servers_behind_nginx(t
                  if d["kind"] in ("Deployment", "StatefulSet")}
     settings = load_settings({})
 
-    assert set(workloads) == SERVICES | {"rasa", "actions", "nginx"}
+    assert set(workloads) == SERVICES | {"rasa", "actions", "gateway", "nginx"}
     assert workloads["rasa"]["spec"]["replicas"] == settings.rasa_replicas
     assert workloads["actions"]["spec"]["replicas"] == settings.action_servers
+    assert workloads["gateway"]["spec"]["replicas"] == settings.wechat_gateways
     [nginx_conf] = [d for d in docs if d["kind"] == "ConfigMap"
                     and d["metadata"]["name"] == "aftersales-nginx"]
     assert nginx_conf["data"]["nginx.conf"] == deploy_nginx_config("k8s")
@@ -125,6 +126,7 @@ def test_kubernetes_pods_get_the_settings_the_launcher_gives(launched):
                  if d["kind"] in ("Deployment", "StatefulSet", "Job")}
     assert names(workloads["rasa"]) == launched["rasa"]
     assert names(workloads["actions"]) == launched["actions"] - {"SANIC_HOST"}
+    assert names(workloads["gateway"]) == launched["gateway"]
     assert names(workloads["aftersales-migrate"]) == set(PRODUCT_ENV)
 
 
