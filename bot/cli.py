@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         return _supplier_report(args.week, args.supplier, args.out)
     if args.command == "reconcile":
         return _reconcile(args.first, args.last)
-    from bot.launcher import prepare_database
+    from bot.prod.database import prepare_database
 
     print("\n".join(prepare_database(get_settings())))
     return 0

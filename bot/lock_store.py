@@ -22,7 +22,7 @@ because Redis stayed away longer than the window is logged and left to expire (t
 done; failing it would only make a channel send it again).
 
 Used by ``make run-prod`` (``lock_store: type: bot.lock_store.AtomicRedisLockStore`` in
-the endpoints file the launcher writes when ``REDIS_URL`` is set).
+the endpoints file ``bot.prod.rasa_config`` writes when ``REDIS_URL`` is set).
 """
 from __future__ import annotations
 

@@ -396,7 +396,8 @@ def run_baseline(options: Options, report: Report) -> None:
 
 
 def run_embedded(options: Options, report: Report) -> None:
-    from bot.launcher import process_commands, write_endpoints
+    from bot.launcher import process_commands
+    from bot.prod.rasa_config import write_endpoints
     from bot.training import ensure_model
 
     workdir = fresh_dir("embedded")
@@ -483,14 +484,10 @@ def delete_queue(url: str, queue: str) -> None:
 
 
 def run_prod(options: Options, report: Report) -> None:
-    from bot.launcher import (
-        PROD_DEFAULTS,
-        ProdTopology,
-        ServiceMissing,
-        check_services,
-        prepare_tracker_store,
-        prod_stack,
-    )
+    from bot.prod.database import prepare_tracker_store
+    from bot.prod.services import PROD_DEFAULTS, ServiceMissing, check_services
+    from bot.prod.stack import prod_stack
+    from bot.prod.topology import ProdTopology
     from bot.training import ensure_model
 
     workdir = fresh_dir("prod")
@@ -562,7 +559,7 @@ def run_prod(options: Options, report: Report) -> None:
 def run_review(options: Options, report: Report) -> None:
     targets = {"SQLite": None}
     try:
-        from bot.launcher import PROD_DEFAULTS, ensure_postgres_database
+        from bot.prod.services import PROD_DEFAULTS, ensure_postgres_database
 
         pg = os.environ.get("BENCH_DATABASE_URL") or PROD_DEFAULTS["DATABASE_URL"]
         ensure_postgres_database(pg)  # reachable?

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.launcher import Process, wait_healthy
+from bot.prod.stack import Process, wait_healthy
 
 RESTART_SECONDS = 300.0
 

@@ -36,7 +36,10 @@ from bot.bench.seeding import BenchCustomer
 from bot.chaos import faults
 from bot.chaos.checks import Findings, check, settle
 from bot.chaos.traffic import RetryingRest, RetryingWeChat, TrafficLog
-from bot.launcher import PROD_DEFAULTS, ProdStack, ProdTopology, prepare_tracker_store, prod_stack
+from bot.prod.database import prepare_tracker_store
+from bot.prod.services import PROD_DEFAULTS
+from bot.prod.stack import ProdStack, prod_stack
+from bot.prod.topology import ProdTopology
 from bot.settings import load_settings
 
 SECONDS = int(os.environ.get("CHAOS_SECONDS") or 45)

@@ -10,7 +10,7 @@
   composite ``(sender_id, type_name, timestamp)`` answers it from the index. The
   ``events`` table is Rasa's, created when a server first starts: this revision adds
   the index where the table already exists (a database Rasa has used); on a fresh
-  database ``bot.launcher.prepare_tracker_store`` creates table and index before the
+  database ``bot.prod.database.prepare_tracker_store`` creates table and index before the
   servers start (``make run-prod``).
 
 Revision ID: 0010
@@ -26,7 +26,7 @@ down_revision = '0009'
 branch_labels = None
 depends_on = None
 
-# Also in bot.launcher (TRACKER_LOOKUP_INDEX).
+# Also in bot.prod.database (TRACKER_LOOKUP_INDEX).
 EVENTS_LOOKUP = 'ix_events_sender_type_timestamp'
 
 

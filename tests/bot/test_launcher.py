@@ -3,20 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
-from bot.launcher import api_token, process_commands, write_endpoints
+from bot.launcher import process_commands
+from bot.prod.rasa_config import api_token
 from bot.settings import load_settings
-
-
-def test_rasa_is_told_where_the_action_server_is(tmp_path):
-    settings = load_settings({"ACTIONS_PORT": "6055"})
-
-    path = write_endpoints(settings, tmp_path)
-
-    endpoints = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert endpoints["action_endpoint"]["url"] == "http://127.0.0.1:6055/webhook"
-    assert endpoints["tracker_store"]["type"] == "bot.tracker_store.ResilientSQLTrackerStore"
 
 
 def test_both_servers_start_on_the_configured_ports_with_the_api_enabled():

@@ -13,15 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.launcher import (
-    PRODUCT_ENV,
-    PROXIED_ENV,
-    ProdTopology,
-    deploy_nginx_config,
-    endpoints_config,
-    local_nginx_config,
-    prod_processes,
-)
+from bot.prod.environment import PRODUCT_ENV, PROXIED_ENV
+from bot.prod.nginx import deploy_nginx_config, local_nginx_config
+from bot.prod.rasa_config import endpoints_config
+from bot.prod.stack import prod_processes
+from bot.prod.topology import ProdTopology
 from bot.settings import ROOT, load_settings
 
 pytestmark = pytest.mark.services

@@ -15,7 +15,7 @@ import channels.broker_consumer as broker_consumer
 from bot.db.migrate import upgrade
 from bot.db.review import ConversationRecord
 from bot.db.session import get_sessionmaker, unit_of_work
-from bot.launcher import event_broker_config
+from bot.prod.rasa_config import event_broker_config
 from bot.settings import get_settings
 from channels.broker_consumer import EventConsumer
 

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 
 from bot.db.migrate import alembic_config, upgrade
 from bot.db.session import create_db_engine
-from bot.launcher import TRACKER_LOOKUP_INDEX, prepare_tracker_store
+from bot.prod.database import TRACKER_LOOKUP_INDEX, prepare_tracker_store
 
 pytestmark = pytest.mark.services
 

@@ -1,4 +1,4 @@
-"""The production profile as ``make run-prod`` starts it (``bot.launcher.prod_stack``):
+"""The production profile as ``make run-prod`` starts it (``bot.prod.stack.prod_stack``):
 two Rasa replicas and two action servers behind nginx, on PostgreSQL, Redis's lock store
 and RabbitMQ, on free loopback ports."""
 from __future__ import annotations
@@ -24,7 +24,9 @@ import redis
 from bot.db.base import utcnow
 from bot.db.migrate import upgrade
 from bot.db.session import create_db_engine
-from bot.launcher import ProdStack, ProdTopology, prepare_tracker_store, prod_stack
+from bot.prod.database import prepare_tracker_store
+from bot.prod.stack import ProdStack, prod_stack
+from bot.prod.topology import ProdTopology
 from bot.seed import seed_demo
 from bot.settings import ROOT, load_settings
 
