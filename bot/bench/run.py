@@ -515,8 +515,9 @@ def run_prod(options: Options, report: Report) -> None:
            "TRACKER_STORE_URL": url, "EVENT_BROKER_QUEUE": queue,
            "DATA_DIR": str(workdir / "data"), "RASA_API_TOKEN": secrets.token_hex(16)}
     settings = load_settings({**os.environ, **env})
-    ports = [free_port() for _ in range(6)]
-    topology = ProdTopology(ports[0], ports[1], tuple(ports[2:4]), tuple(ports[4:6]))
+    ports = [free_port() for _ in range(7)]
+    topology = ProdTopology(ports[0], ports[1], tuple(ports[2:4]), tuple(ports[4:6]),
+                            (ports[6],))
     _progress("prod: starting 2 action servers, 2 Rasa replicas and nginx …")
     try:
         with prod_stack(settings, topology, run_dir=workdir, model=model, extra_env=env,

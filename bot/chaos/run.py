@@ -229,8 +229,9 @@ def run(names: list[str] | None = None, progress: Callable[[str], None] = print,
            "REDIS_URL": redis.url, "EVENT_BROKER_QUEUE": queue,
            "DATA_DIR": str(workdir / "data"), "RASA_API_TOKEN": secrets.token_hex(16)}
     settings = load_settings({**os.environ, **env})
-    ports = [free_port() for _ in range(6)]
-    topology = ProdTopology(ports[0], ports[1], tuple(ports[2:4]), tuple(ports[4:6]))
+    ports = [free_port() for _ in range(7)]
+    topology = ProdTopology(ports[0], ports[1], tuple(ports[2:4]), tuple(ports[4:6]),
+                            (ports[6],))
     outcomes = []
     progress("chaos: starting 2 action servers, 2 Rasa replicas and nginx …")
     try:

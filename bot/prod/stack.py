@@ -87,7 +87,15 @@ class ProdStack:
         return self.topology.url
 
     def by_name(self, name: str) -> Process:
-        return next(p for p in self.processes if p.name == name)
+        """The process called ``name`` (``rasa-1``, ``gateway-1``, …).
+
+        Raises:
+            KeyError: the profile has no such process.
+        """
+        for process in self.processes:
+            if process.name == name:
+                return process
+        raise KeyError(f"the profile runs no process called {name!r}")
 
     def replica_url(self, n: int) -> str:
         return f"http://{self.topology.host}:{self.topology.rasa_ports[n]}"

@@ -81,8 +81,9 @@ def prod(module_postgres_url, redis_url, rabbitmq_url, tmp_path_factory) -> Iter
            "EVENT_BROKER_QUEUE": queue, "DATA_DIR": str(workdir / "data"),
            "RASA_API_TOKEN": secrets.token_hex(16)}
     settings = load_settings({**os.environ, **env})
-    ports = _free_ports(6)
-    topology = ProdTopology(ports[0], ports[1], tuple(ports[2:4]), tuple(ports[4:6]))
+    ports = _free_ports(7)
+    topology = ProdTopology(ports[0], ports[1], tuple(ports[2:4]), tuple(ports[4:6]),
+                            (ports[6],))
     with prod_stack(settings, topology, run_dir=workdir / "run", extra_env=env,
                     console_secret=secrets.token_urlsafe(32)) as stack:
         yield Running(stack, redis_url, queue)
