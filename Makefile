@@ -99,9 +99,9 @@ bench:
 	@$(PY) -m bot.bench.run
 
 ## Faults under load on the production profile (PostgreSQL, RabbitMQ, a private
-## redis-server): a Rasa replica and an action server killed, Redis restarted, WeChat's API
-## down 30 s, the database's connections dropped; prints what was checked, exit 1 on a
-## failed check (README, "Faults"). make chaos [SCENARIOS="redis wechat"] [CHAOS_SECONDS=45]
+## redis-server): a Rasa replica, an action server and the WeChat gateway killed, Redis
+## restarted, WeChat's API down 30 s, the database's connections dropped; prints what was
+## checked, exit 1 on a failed check (README, "Faults"). make chaos [SCENARIOS="redis wechat"] [CHAOS_SECONDS=45]
 chaos:
 	@$(PY) -m bot.chaos.run $(SCENARIOS)
 

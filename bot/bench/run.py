@@ -10,7 +10,7 @@ In one run, on this machine:
    return conversations over REST at ``BENCH_CONCURRENCY`` (20), then over the WeChat
    webhook at ``WECHAT_CONCURRENCY`` (50) senders with a fake WeChat API receiving the
    answers.
-3. **prod** — the production profile (``bot.launcher.prod_stack``: two Rasa replicas, two
+3. **prod** — the production profile (``bot.prod.stack.prod_stack``: two Rasa replicas, two
    action servers, nginx, PostgreSQL, Redis lock store, RabbitMQ events) on a scratch
    PostgreSQL database: the same two loads, then a soak of ``SOAK_SECONDS`` (60; the
    issue's ten minutes: ``make bench SOAK_SECONDS=600``) with every process's memory
