@@ -19,6 +19,7 @@ from bot.db.session import unit_of_work
 from bot.messaging import inbox
 from bot.messaging.inbox import InboxItem
 from bot.review.events import has_user_message, tracker_engine
+from channels.background import BackgroundLoop
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[InboxItem], Awaitable[None]]
@@ -50,7 +51,7 @@ def already_in_tracker(item: InboxItem) -> bool:
         return has_user_message(connection, item.sender, item.key)
 
 
-class InboxWorker:
+class InboxWorker(BackgroundLoop):
     """Claims and handles one channel's inbox: at once when woken, else every
     ``poll_seconds`` (which is how retries and other processes' orphans are found).
 
@@ -64,35 +65,19 @@ class InboxWorker:
 
     def __init__(self, channel: str, handle: Handler, give_up: Handler,
                  poll_seconds: float = 2.0, limit: int = 20) -> None:
+        super().__init__(poll_seconds)
         self.channel = channel
+        self.name = f"{channel} inbox"
         self._handle = handle
         self._give_up = give_up
-        self._poll_seconds = poll_seconds
         self._limit = limit
-        self._wake: asyncio.Event | None = None
-        self._task: asyncio.Task | None = None
-        self._claiming: asyncio.Lock | None = None
+        self._claiming = asyncio.Lock()
         self._working: dict[int, asyncio.Task] = {}
         self._renewed = time.monotonic()
 
-    def start(self) -> None:
-        """Starts the worker on the running event loop (idempotent)."""
-        if self._task is None or self._task.done():
-            self._wake = asyncio.Event()
-            self._claiming = asyncio.Lock()
-            self._task = asyncio.get_running_loop().create_task(self._run())
-
-    def wake(self) -> None:
-        """Asks for a pass now (starts the worker if needed)."""
-        self.start()
-        self._wake.set()
-
     async def stop(self) -> None:
         """Stops claiming; messages being handled finish first."""
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await super().stop()
         await asyncio.gather(*self._working.values(), return_exceptions=True)
 
     async def drain(self) -> None:
@@ -113,19 +98,9 @@ class InboxWorker:
             self._working[item.id] = loop.create_task(self._work(item))
         return len(items)
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-            except asyncio.TimeoutError:
-                pass
-            self._wake.clear()
-            try:
-                await self._renew_leases()
-                if await self.pass_once() >= self._limit:
-                    self._wake.set()
-            except Exception:  # a database hiccup must not stop the inbox for good
-                logger.exception("%s: inbox pass failed", self.channel)
+    async def run_pass(self) -> bool:
+        await self._renew_leases()
+        return await self.pass_once() >= self._limit
 
     async def _renew_leases(self) -> None:
         if self._working and time.monotonic() - self._renewed >= inbox.LEASE.seconds / 3:

@@ -1,5 +1,6 @@
-"""Starting the real product on loopback for tests: the action server and the Rasa
-server with the trained model, on free ports, against a fresh seeded database."""
+"""Starting real servers on loopback for tests: a Sanic app in the test's event loop
+(``served_app``), and the product — the action server and the Rasa server with the trained
+model, on free ports, against a fresh seeded database."""
 from __future__ import annotations
 
 import json
@@ -10,12 +11,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from sanic import Sanic
 from sqlalchemy.orm import Session
 
 from bot.db.base import utcnow
@@ -36,6 +38,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@asynccontextmanager
+async def served_app(app: Sanic) -> AsyncIterator[str]:
+    """Runs ``app`` on a real server on loopback in the running event loop, with its start
+    and stop listeners; yields its address."""
+    port = free_port()
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
+                                     access_log=False)
+    await server.startup()
+    await server.after_start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await server.before_stop()
+        await server.close()
+        await server.after_stop()
 
 
 def wait_for(url: str, process: subprocess.Popen, log: Path) -> None:

@@ -31,6 +31,7 @@ from bot.messaging import (
     prune_inbound_keys,
 )
 from bot.settings import get_settings
+from channels.background import BackgroundLoop
 from channels.wechat.client import TOKEN_ERRCODES, ApiClient
 
 logger = logging.getLogger(__name__)
@@ -161,44 +162,16 @@ def deliver_due(client: ApiClient, now: datetime | None = None, limit: int = BAT
     return report
 
 
-class DeliveryWorker:
+class DeliveryWorker(BackgroundLoop):
     """Runs ``deliver_due`` in the background: at once when woken, else every few seconds."""
 
+    name = "wechat delivery"
+
     def __init__(self, client: ApiClient, poll_seconds: float = 2.0) -> None:
+        super().__init__(poll_seconds)
         self._client = client
-        self._poll_seconds = poll_seconds
-        self._wake: asyncio.Event | None = None
-        self._task: asyncio.Task | None = None
 
-    def start(self) -> None:
-        """Starts the worker on the running event loop (idempotent)."""
-        if self._task is None or self._task.done():
-            self._wake = asyncio.Event()
-            self._task = asyncio.get_running_loop().create_task(self._run())
-
-    def wake(self) -> None:
-        """Asks for a delivery pass now (starts the worker if needed)."""
-        self.start()
-        self._wake.set()
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-            except asyncio.TimeoutError:
-                pass
-            self._wake.clear()
-            try:
-                report = await asyncio.to_thread(deliver_due, self._client)
-                await asyncio.to_thread(prune_inbound_keys)
-            except Exception:  # a database hiccup must not stop delivery for good
-                logger.exception("wechat: delivery pass failed")
-                continue
-            if report.claimed >= BATCH:
-                self._wake.set()
+    async def run_pass(self) -> bool:
+        report = await asyncio.to_thread(deliver_due, self._client)
+        await asyncio.to_thread(prune_inbound_keys)
+        return report.claimed >= BATCH

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from rasa.core.channels.channel import InputChannel, UserMessage, register
 from sanic import Sanic
 
-from tests.servers import free_port
+from tests.servers import served_app
 
 
 class RecordingAgent:
@@ -37,17 +37,8 @@ async def served(*channels: InputChannel) -> AsyncIterator[SimpleNamespace]:
     agent = RecordingAgent()
     app.ctx.agent = agent
     register(list(channels), app, "/webhooks/")
-    port = free_port()
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
-                                     access_log=False)
-    await server.startup()
-    await server.after_start()
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", agent=agent, app=app)
-    finally:
-        await server.before_stop()
-        await server.close()
-        await server.after_stop()
+    async with served_app(app) as url:
+        yield SimpleNamespace(url=url, agent=agent, app=app)
 
 
 async def declared_post(url: str, path: str, declared_bytes: int,

@@ -30,7 +30,7 @@ from bot.staff.accounts import create_account
 from channels.console import ConsoleInput
 from channels.console.stream import StreamTiming
 from tests.channels.console.fake_rasa import FakeRasa
-from tests.servers import free_port
+from tests.servers import served_app
 
 SECRET = "console-test-secret-0123456789abcdef"
 RASA_TOKEN = "rasa-api-test-token"
@@ -136,17 +136,8 @@ async def served(channel: ConsoleInput) -> AsyncIterator[str]:
     Sanic.test_mode = True  # several apps in one process, as sanic-testing does
     app = Sanic(f"desk_test_{uuid.uuid4().hex}", configure_logging=False)
     register([channel], app, "/webhooks/")
-    port = free_port()
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
-                                     access_log=False)
-    await server.startup()
-    await server.after_start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await server.before_stop()
-        await server.close()
-        await server.after_stop()
+    async with served_app(app) as url:
+        yield url
 
 
 @pytest.fixture

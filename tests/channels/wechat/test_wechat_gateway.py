@@ -17,7 +17,7 @@ from channels.wechat.gateway import PATH, create_app
 from channels.wechat.outbound import WeChatOutput
 from channels.wechat.webhook import WeChatWebhook
 from channels.wechat_sim import WeChatUser
-from tests.servers import free_port
+from tests.servers import served_app
 
 OPENID = "oGatewayUser"
 
@@ -27,17 +27,8 @@ async def gateway(app_db, wechat_settings) -> AsyncIterator[str]:
     Sanic.test_mode = True
     app = create_app(WeChatInput(wechat_settings, handles_messages=False),
                      name=f"gateway_test_{uuid.uuid4().hex}")
-    port = free_port()
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
-                                     access_log=False)
-    await server.startup()
-    await server.after_start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await server.before_stop()
-        await server.close()
-        await server.after_stop()
+    async with served_app(app) as url:
+        yield url
 
 
 async def _post(url: str, query: dict[str, str], body: bytes) -> tuple[int, str]:
