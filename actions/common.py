@@ -9,6 +9,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import DBAPIError
 
 from bot.customers import CustomerView, identify
 from bot.db.base import utcnow
@@ -73,18 +74,41 @@ class SafeAction(Action, ABC):
     """An action that never leaves the customer with a stack trace or silence.
 
     Subclasses implement ``act``; any unexpected error is logged and the customer
-    gets a short apology instead.
+    gets a short apology instead. An action whose database connection was dropped
+    under it (a database restart or failover) is run once more on a fresh connection:
+    its transaction was rolled back, and what it changes is keyed (a case by its claim,
+    a refund by its ``out_refund_no``), so a second run changes nothing twice. Only the
+    messages of the run that finished reach the customer.
     """
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
         try:
-            return await self.act(dispatcher, tracker, domain)
+            return await self._act_once(dispatcher, tracker, domain)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                return self._failed(dispatcher, tracker)
+            logger.warning("action %s for %s lost its database connection; running it again",
+                           self.name(), tracker.sender_id)
         except Exception:
-            logger.exception("action %s failed for %s", self.name(), tracker.sender_id)
-            dispatcher.utter_message(response="utter_technical_problem")
-            return []
+            return self._failed(dispatcher, tracker)
+        try:
+            return await self._act_once(dispatcher, tracker, domain)
+        except Exception:
+            return self._failed(dispatcher, tracker)
+
+    async def _act_once(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                        domain: DomainDict) -> list[dict[str, Any]]:
+        said = CollectingDispatcher()
+        events = await self.act(said, tracker, domain)
+        dispatcher.messages.extend(said.messages)
+        return events
+
+    def _failed(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
+        logger.exception("action %s failed for %s", self.name(), tracker.sender_id)
+        dispatcher.utter_message(response="utter_technical_problem")
+        return []
 
     @abstractmethod
     async def act(
