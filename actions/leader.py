@@ -26,11 +26,18 @@ from actions.leader_photos import is_photo, leader_photo
 from bot import messages
 from bot.db import TaskDecision
 from bot.db.session import unit_of_work
-from bot.leaders import first_check, forwards, tasks
+from bot.leaders import first_check, tasks
 from bot.leaders.check_errors import FirstCheckError
 from bot.leaders.commands import Approve, Dispose, Expecting, Reject, parse_command
+from bot.leaders.forward_confirming import confirm
+from bot.leaders.forward_corrections import cancel_forward, correct_item, resolve_item
+from bot.leaders.forward_errors import ForwardError
+from bot.leaders.forward_items import ForwardDraft, Reading, summary_lines
+from bot.leaders.forward_reading import read_forward
+from bot.leaders.forward_replies import ForwardReply, ReplyAction, parse_forward_reply
+from bot.leaders.forward_store import latest_forward
 from bot.leaders.identity import identify_leader
-from bot.leaders.notices import decision_notices
+from bot.leaders.notices import customer_notices, decision_notices
 from bot.messaging.rasa_api import RasaClient, RasaUnavailable
 from bot.satisfaction.asking import ask_case_in_chat
 from bot.settings import get_settings
@@ -74,7 +81,7 @@ async def tell_customers(notices: list[tuple[str, str, str]]) -> None:
             logger.warning("could not tell %s on %s", external_id, channel)
 
 
-def nlu_reading(text: str) -> forwards.Reading:
+def nlu_reading(text: str) -> Reading:
     """What the running NLU makes of one forwarded message (Rasa's ``/model/parse``).
 
     Synchronous on purpose: ``read_forward`` asks message by message, and runs in a
@@ -89,15 +96,15 @@ def nlu_reading(text: str) -> forwards.Reading:
     with urllib.request.urlopen(request, timeout=10) as response:
         parsed = json.loads(response.read())
     intent = parsed.get("intent") or {}
-    return forwards.Reading(intent.get("name") or "nlu_fallback",
-                            float(intent.get("confidence") or 0.0),
-                            float((parsed.get("anger") or {}).get("score") or 0.0))
+    return Reading(intent.get("name") or "nlu_fallback",
+                   float(intent.get("confidence") or 0.0),
+                   float((parsed.get("anger") or {}).get("score") or 0.0))
 
 
-def _read_forward(leader_id: int, conversation_id: str, text: str) -> forwards.ForwardDraft:
+def _read_forward(leader_id: int, conversation_id: str, text: str) -> ForwardDraft:
     with unit_of_work() as session:
-        return forwards.read_forward(session, leader_id, conversation_id, text, now(),
-                                     policy(), nlu_reading)
+        return read_forward(session, leader_id, conversation_id, text, now(), policy(),
+                            nlu_reading)
 
 
 def _decision_notice(case_id: int) -> list[tuple[str, str, str]]:
@@ -125,10 +132,10 @@ class ActionLeader(SafeAction):
         command = parse_command(text, expecting)
         if command is not None:
             return await self._command(dispatcher, leader_id, command, context_ref)
-        reply = forwards.parse_forward_reply(text)
+        reply = parse_forward_reply(text)
         if reply is not None:
             with unit_of_work() as session:
-                pending = forwards.latest_forward(session, leader_id)
+                pending = latest_forward(session, leader_id)
             if pending is not None and pending.forward_id is not None:
                 return await self._forward_reply(dispatcher, leader_id, pending.forward_id, reply)
         return await self._forward(dispatcher, tracker, leader_id, text)
@@ -176,33 +183,33 @@ class ActionLeader(SafeAction):
             return tasks.task_card(session, open_ids[0]).case_ref
 
     async def _forward_reply(self, dispatcher: CollectingDispatcher, leader_id: int,
-                             forward_id: int, reply: forwards.ForwardReply) -> list[dict[str, Any]]:
+                             forward_id: int, reply: ForwardReply) -> list[dict[str, Any]]:
         at, rules = now(), policy()
         try:
             with unit_of_work() as session:
-                if reply.action is forwards.ReplyAction.CONFIRM:
-                    confirmation = forwards.confirm(session, leader_id, forward_id,
-                                                    reply.numbers and set(reply.numbers), at, rules)
+                if reply.action is ReplyAction.CONFIRM:
+                    confirmation = confirm(session, leader_id, forward_id,
+                                           reply.numbers and set(reply.numbers), at, rules)
                     created = [case.id for case in confirmation.created]
-                    notices = [tuple(n) for n in forwards.customer_notices(session, created)]
+                    notices = [tuple(n) for n in customer_notices(session, created)]
                     refs = "、".join(case.ref for case in confirmation.cases)
                     dispatcher.utter_message(text=messages.FORWARD_CONFIRMED.format(refs=refs)
                                              if refs else messages.FORWARD_NOTHING_CONFIRMED)
                     confirmed = True
                 else:
                     confirmed, notices = False, []
-                    if reply.action is forwards.ReplyAction.CANCEL:
-                        draft = forwards.cancel_forward(session, leader_id, forward_id,
-                                                        reply.numbers and set(reply.numbers))
-                    elif reply.action is forwards.ReplyAction.RESOLVE:
-                        draft = forwards.resolve_item(session, forward_id, leader_id, reply.number,
-                                                      reply.answer, now=at, policy=rules)
+                    if reply.action is ReplyAction.CANCEL:
+                        draft = cancel_forward(session, leader_id, forward_id,
+                                               reply.numbers and set(reply.numbers))
+                    elif reply.action is ReplyAction.RESOLVE:
+                        draft = resolve_item(session, forward_id, leader_id, reply.number,
+                                             reply.answer, now=at, policy=rules)
                     else:
-                        draft = forwards.correct_item(
+                        draft = correct_item(
                             session, forward_id, leader_id, reply.number, now=at, policy=rules,
                             quantity=reply.quantity, reason=reply.reason, unopened=reply.unopened)
-                    dispatcher.utter_message(text="\n".join(forwards.summary_lines(draft)))
-        except forwards.ForwardError as refused:
+                    dispatcher.utter_message(text="\n".join(summary_lines(draft)))
+        except ForwardError as refused:
             dispatcher.utter_message(text=messages.forward_error(refused))
             return []
         if confirmed:
@@ -215,7 +222,7 @@ class ActionLeader(SafeAction):
         if not draft.items:
             dispatcher.utter_message(text=messages.FORWARD_EMPTY)
             return []
-        lines = forwards.summary_lines(draft)
+        lines = summary_lines(draft)
         head = messages.FORWARD_REPEATED if draft.repeated else None
         dispatcher.utter_message(text="\n".join([*([head] if head else []), *lines,
                                                  messages.FORWARD_HINT]))

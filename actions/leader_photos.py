@@ -23,7 +23,8 @@ from bot.evidence import (
     take_staged,
 )
 from bot.evidence.staging import METADATA_KEY
-from bot.leaders import forwards
+from bot.leaders.forward_errors import ForwardError
+from bot.leaders.forward_photos import attach_photo, photo_target
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -68,15 +69,15 @@ async def leader_photo(tracker: Tracker, leader_id: int, text: str) -> str:
     url = None if staged_id else image_url(tracker)
     try:
         with unit_of_work() as session:
-            target = forwards.photo_target(session, leader_id, hint)
+            target = photo_target(session, leader_id, hint)
         if staged_id is None and url is None:
             return messages.LEADER_PHOTO_UNREADABLE
         data = (fetch_photo(url, settings.photo_max_bytes, settings.photo_fetch_timeout)
                 if url else None)
         with unit_of_work() as session:
             stored = _keep(session, tracker, target.customer_id, staged_id, data, url)
-            placed = forwards.attach_photo(session, leader_id, hint, stored.id, now(), policy())
-    except forwards.ForwardError as refused:
+            placed = attach_photo(session, leader_id, hint, stored.id, now(), policy())
+    except ForwardError as refused:
         return messages.forward_error(refused)
     except EvidenceError as error:
         logger.info("leader %s photo not stored: %s", leader_id, error)

@@ -235,7 +235,7 @@ LEADER_DECISION = {
 
 
 # --- leaders: forwarded complaints -----------------------------------------------------
-# The numbered summary a leader reads after forwarding group chat (bot.leaders.forwards),
+# The numbered summary a leader reads after forwarding group chat (bot.leaders.forward_items),
 # how to answer it, and what a customer is told when their leader opened a case for them.
 FORWARD_REASON = {
     Reason.SPOILED: "变质",

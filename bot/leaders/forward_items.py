@@ -1,6 +1,6 @@
 """The items of a forwarded group chat: one complaint each, as the leader sees it.
 
-``ForwardItem`` is what ``bot.leaders.forwards`` stores in ``LeaderForward.items`` (JSON,
+``ForwardItem`` is what ``bot.leaders.forward_store`` stores in ``LeaderForward.items`` (JSON,
 see ``item_json``/``item_from_json``) and ``summary_line`` the numbered line the leader
 reads about it.
 """

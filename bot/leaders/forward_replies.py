@@ -109,3 +109,16 @@ def parse_forward_reply(text: str) -> ForwardReply | None:
         return ForwardReply(ReplyAction.RESOLVE, number=int(match["n"]),
                             answer=match["rest"].strip())
     return None
+
+
+def pick(answer: str, count: int) -> int | None:
+    """A 1-based pick among ``count`` options (``1``, ``①``, ``第二个``).
+
+    Args:
+        answer: The leader's words.
+        count: How many options there are.
+
+    Returns:
+        The option's number, or None when the answer picks none (or there are none).
+    """
+    return parse_choice(unicodedata.normalize("NFKC", answer or ""), count) if count else None

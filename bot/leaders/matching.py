@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from bot.catalogue import CATEGORY_WORDS, mentioned, mentioned_products, normalise
 from bot.db import Customer, Order
 from bot.db.base import utcnow
-from bot.leaders.forwarding import normalise_nickname
+from bot.leaders.nicknames import normalise_nickname
 from bot.orders import LineView, recent_lines
 
 # Pickup codes older than this are not used to recognise a customer.

@@ -11,7 +11,9 @@ from bot.db import Evidence, Leader, LeaderIdentity, PickupPoint, ReturnCase
 from bot.db.base import utcnow
 from bot.db.session import unit_of_work
 from bot.evidence import stage_photo
-from bot.leaders import forwards
+from bot.leaders.forward_confirming import confirm
+from bot.leaders.forward_items import Reading
+from bot.leaders.forward_reading import read_forward
 from bot.messages import PHOTO_TURN_TEXT
 from bot.policy import load_policy
 from tests.actions.trackers import run, tracker
@@ -20,8 +22,8 @@ from tests.images import jpeg_bytes
 LEADER_CHAT = "7003"
 
 
-def _spoiled(text: str) -> forwards.Reading:
-    return forwards.Reading("report_spoiled", 0.95, 0.1)
+def _spoiled(text: str) -> Reading:
+    return Reading("report_spoiled", 0.95, 0.1)
 
 
 @pytest.fixture
@@ -39,9 +41,9 @@ def leader(app_db) -> int:
 def case_ref(leader) -> str:
     """A case the leader forwarded and confirmed: 小美's strawberries."""
     with unit_of_work() as session:
-        draft = forwards.read_forward(session, leader, LEADER_CHAT, "小美：草莓烂了一盒",
+        draft = read_forward(session, leader, LEADER_CHAT, "小美：草莓烂了一盒",
                                       utcnow(), load_policy(), _spoiled)
-        return forwards.confirm(session, leader, draft.forward_id, None, utcnow(),
+        return confirm(session, leader, draft.forward_id, None, utcnow(),
                                 load_policy()).created[0].ref
 
 

@@ -1,4 +1,5 @@
-"""The customer hears in their own chat what their leader decided."""
+"""The customer hears in their own chat what their leader did: the leader's decision on
+their case, or a case the leader opened for them from forwarded chat (bot/leaders/notices.py)."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -12,9 +13,12 @@ from bot.db.base import utcnow
 from bot.db.session import unit_of_work
 from bot.enums import Reason
 from bot.leaders import first_check
-from bot.leaders.notices import decision_notices
+from bot.leaders.forward_confirming import confirm
+from bot.leaders.notices import customer_notices, decision_notices
+from bot.orders import recent_lines
 from bot.policy import load_policy
 from tests.actions.lookups import line_id
+from tests.bot.leaders import forward_chat
 
 
 def _case(reason: Reason = Reason.MISSING) -> tuple[int, str]:
@@ -50,3 +54,33 @@ def test_a_rejection_tells_the_reason(app_db):
                            now=utcnow(), policy=load_policy(), reason="数过了，一盒不少")
         [notice] = decision_notices(session, case_id)
     assert "未通过" in notice.text and "数过了，一盒不少" in notice.text
+
+
+# --------------------------------------------------------------------------- forwarded cases
+
+
+def test_only_bound_customers_are_told_in_their_own_chat(session, read, liu, now, policy) -> None:
+    forward_chat.unbound_shopper(session, now)
+    draft = read("小美：草莓烂了一盒\n秀兰奶奶：蓝莓都是烂的")
+    done = confirm(session, liu, draft.forward_id, None, now, policy)
+    strawberries, blueberries = done.created
+
+    notices = customer_notices(session, [c.id for c in done.created])
+
+    assert blueberries.product_name == "丹东蓝莓"
+    assert forward_chat.case(session, blueberries.ref).conversation_id is None
+    assert len(notices) == 1
+    channel, external_id, text = notices[0]
+    assert (channel, external_id) == ("rest", "demo-1")
+    assert text.startswith(f"团长已帮您登记售后单 {strawberries.ref}（丹东草莓 1盒），团长会在")
+    assert text.endswith("前核实，有结果马上通知您。")
+
+
+def test_notices_leave_out_cases_customers_opened_themselves(session, now, policy, app_db) -> None:
+    xiaomei = forward_chat.customer_id(session, "小美")
+    line = next(v for v in recent_lines(session, xiaomei, now) if v.product_name == "丹东草莓")
+    own = open_case(session, ClaimDraft(xiaomei, line.line_id, Reason.SPOILED, Decimal("1"),
+                                        evidence_id=forward_chat.photo(session, app_db, xiaomei)),
+                    now, policy, f"customer:{xiaomei}").case
+
+    assert customer_notices(session, [own.id]) == [] and customer_notices(session, []) == []

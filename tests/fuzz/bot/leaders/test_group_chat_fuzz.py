@@ -1,4 +1,4 @@
-"""Fuzzing the forwarded-complaint parser (``bot.leaders.forwarding``): whatever a leader
+"""Fuzzing the forwarded-complaint parser (``bot.leaders.group_chat``): whatever a leader
 pastes becomes a list of messages, never an exception or a hang, and nothing in a message
 is invented — every line comes from the paste, every word from its own lines."""
 from __future__ import annotations
@@ -9,8 +9,10 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from bot.leaders import forwarding
-from bot.leaders.forwarding import GroupMessage, is_chatter, normalise_nickname, split_messages
+from bot.leaders.chat_lines import classify_line
+from bot.leaders.chatter import is_chatter
+from bot.leaders.group_chat import GroupMessage, split_messages
+from bot.leaders.nicknames import normalise_nickname
 from tests.fuzz.budget import FUZZ
 
 pytestmark = pytest.mark.fuzz
@@ -99,7 +101,7 @@ def test_reading_the_kept_lines_again_finds_the_same_messages(text, known):
     and the block's shape without it may differ)."""
     first = split_messages(text, known)
     kept = [line for message in first for line in message.raw.split("\n")]
-    content = [line for line in _lines(text) if forwarding._classify(line) is not None]
+    content = [line for line in _lines(text) if classify_line(line) is not None]
     assume(sorted(kept) == sorted(content))
 
     again = split_messages("\n".join(message.raw for message in first), known)
