@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -70,45 +71,56 @@ def latest_raw_text(tracker: Tracker) -> str:
     return _latest_user_event(tracker).get("text") or latest_text(tracker)
 
 
-class SafeAction(Action, ABC):
-    """An action that never leaves the customer with a stack trace or silence.
+Attempt = Callable[[CollectingDispatcher], Awaitable[list[dict[str, Any]]]]
 
-    Subclasses implement ``act``; any unexpected error is logged and the customer
-    gets a short apology instead. An action whose database connection was dropped
-    under it (a database restart or failover) is run once more on a fresh connection:
-    its transaction was rolled back, and what it changes is keyed (a case by its claim,
-    a refund by its ``out_refund_no``), so a second run changes nothing twice. Only the
-    messages of the run that finished reach the customer.
+
+async def run_safely(name: str, sender: str, attempt: Attempt,
+                     dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+    """Runs an action's work so the customer never sees a stack trace or silence.
+
+    An unexpected error is logged and the customer gets a short apology instead. Work
+    whose database connection was dropped under it (a database restart or failover) is
+    run once more on a fresh connection: its transaction was rolled back, and what an
+    action changes is keyed (a case by its claim, a refund by its ``out_refund_no``), so
+    a second run changes nothing twice. Only the messages of the run that finished reach
+    the customer.
     """
+
+    async def once() -> list[dict[str, Any]]:
+        said = CollectingDispatcher()
+        events = await attempt(said)
+        dispatcher.messages.extend(said.messages)
+        return events
+
+    def failed() -> list[dict[str, Any]]:
+        logger.exception("action %s failed for %s", name, sender)
+        dispatcher.utter_message(response="utter_technical_problem")
+        return []
+
+    try:
+        return await once()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            return failed()
+        logger.warning("action %s for %s lost its database connection; running it again",
+                       name, sender)
+    except Exception:
+        return failed()
+    try:
+        return await once()
+    except Exception:
+        return failed()
+
+
+class SafeAction(Action, ABC):
+    """An action that never leaves the customer with a stack trace or silence
+    (``run_safely``); subclasses implement ``act``."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[dict[str, Any]]:
-        try:
-            return await self._act_once(dispatcher, tracker, domain)
-        except DBAPIError as error:
-            if not error.connection_invalidated:
-                return self._failed(dispatcher, tracker)
-            logger.warning("action %s for %s lost its database connection; running it again",
-                           self.name(), tracker.sender_id)
-        except Exception:
-            return self._failed(dispatcher, tracker)
-        try:
-            return await self._act_once(dispatcher, tracker, domain)
-        except Exception:
-            return self._failed(dispatcher, tracker)
-
-    async def _act_once(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                        domain: DomainDict) -> list[dict[str, Any]]:
-        said = CollectingDispatcher()
-        events = await self.act(said, tracker, domain)
-        dispatcher.messages.extend(said.messages)
-        return events
-
-    def _failed(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[dict[str, Any]]:
-        logger.exception("action %s failed for %s", self.name(), tracker.sender_id)
-        dispatcher.utter_message(response="utter_technical_problem")
-        return []
+        return await run_safely(self.name(), tracker.sender_id,
+                                lambda said: self.act(said, tracker, domain), dispatcher)
 
     @abstractmethod
     async def act(

@@ -2,7 +2,6 @@
 questions the policy still needs answered."""
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -10,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import current_customer, latest_intent, latest_text, now
+from actions.common import current_customer, latest_intent, latest_text, now, run_safely
 from actions.return_claim import assess_draft, draft_from
 from actions.return_photo import extract_photo_answer
 from bot import answers
@@ -19,8 +18,6 @@ from bot.choices import parse_choice
 from bot.db.session import unit_of_work
 from bot.enums import Resolution
 from bot.orders import recent_lines
-
-logger = logging.getLogger(__name__)
 
 # Intents that mean "stop and do something else", never an answer to the question.
 INTERRUPTIONS = frozenset({"cancel_case", "request_human", "ask_return_policy",
@@ -34,12 +31,9 @@ class ValidateReturnForm(FormValidationAction):
         return "validate_return_form"
 
     async def run(self, dispatcher, tracker, domain):
-        try:
-            return await super().run(dispatcher, tracker, domain)
-        except Exception:
-            logger.exception("return form validation failed for %s", tracker.sender_id)
-            dispatcher.utter_message(response="utter_technical_problem")
-            return []
+        return await run_safely(
+            self.name(), tracker.sender_id,
+            lambda said: FormValidationAction.run(self, said, tracker, domain), dispatcher)
 
     async def required_slots(
         self,
