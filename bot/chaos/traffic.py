@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,32 @@ class TrafficLog:
         return sum(s.resends for s in self.sent)
 
 
+async def until_acknowledged(log: TrafficLog, channel: str, step: str,
+                             send: Callable[[], Awaitable[str | None]]) -> int:
+    """Sends until ``send`` reports success (``None``) instead of what went wrong, pausing
+    ``RETRY_PAUSE`` between tries, for at most ``RETRY_FOR``; returns how many resends it
+    took.
+
+    Raises:
+        ConversationFailed: still not acknowledged at the deadline (counted as broken).
+    """
+    deadline = time.monotonic() + RETRY_FOR
+    resends = 0
+    while True:
+        try:
+            why = await send()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            why = type(error).__name__
+        if why is None:
+            return resends
+        log.failures[f"{channel} {why}"] += 1
+        if time.monotonic() > deadline:
+            log.broken[f"{channel} not acknowledged at {step}"] += 1
+            raise ConversationFailed()
+        resends += 1
+        await asyncio.sleep(RETRY_PAUSE)
+
+
 class RetryingRest(RestTransport):
     """The REST channel, resending with the same message id until answered."""
 
@@ -67,23 +94,16 @@ class RetryingRest(RestTransport):
         message_id = f"{who.rest_sender}:{step}"
         body = {"sender": who.rest_sender, "message": text,
                 "metadata": {"message_id": message_id}}
-        deadline = time.monotonic() + RETRY_FOR
-        resends = 0
-        while True:
-            try:
-                async with self._session.post(self._url, json=body) as response:
-                    if response.status == 200:
-                        replies = [m.get("text") or "" for m in await response.json()]
-                        break
-                    why = f"REST HTTP {response.status}"
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-                why = f"REST {type(error).__name__}"
-            self._log.failures[why] += 1
-            if time.monotonic() > deadline:
-                self._log.broken[f"REST not answered at {step}"] += 1
-                raise ConversationFailed()
-            resends += 1
-            await asyncio.sleep(RETRY_PAUSE)
+        replies: list[str] = []
+
+        async def send() -> str | None:
+            async with self._session.post(self._url, json=body) as response:
+                if response.status != 200:
+                    return f"HTTP {response.status}"
+                replies.extend(m.get("text") or "" for m in await response.json())
+                return None
+
+        resends = await until_acknowledged(self._log, "REST", step, send)
         self._log.sent.append(Sent("rest", who.rest_sender, message_id, time.monotonic(),
                                    resends))
         if not expect(replies):
@@ -105,24 +125,16 @@ class RetryingWeChat(WeChatTransport):
     async def _post(self, who: BenchCustomer, xml: str, expect: Expect, step: str) -> list[str]:
         user = self._user_class(self._url, who.openid, self._settings)
         message_id = "msg:" + xml.split("<MsgId>")[1].split("</MsgId>")[0]
-        deadline = time.monotonic() + RETRY_FOR
-        resends = 0
-        while True:
+
+        async def send() -> str | None:
             query, body = user.signed(xml)
-            try:
-                async with self._session.post(self._url, params=query, data=body, headers={
-                        "Content-Type": "text/xml; charset=utf-8"}) as response:
-                    if response.status == 200 and await response.text() == "success":
-                        break
-                    why = f"WeChat HTTP {response.status}"
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-                why = f"WeChat {type(error).__name__}"
-            self._log.failures[why] += 1
-            if time.monotonic() > deadline:
-                self._log.broken[f"WeChat not acknowledged at {step}"] += 1
-                raise ConversationFailed()
-            resends += 1
-            await asyncio.sleep(RETRY_PAUSE)
+            async with self._session.post(self._url, params=query, data=body, headers={
+                    "Content-Type": "text/xml; charset=utf-8"}) as response:
+                if response.status == 200 and await response.text() == "success":
+                    return None
+                return f"HTTP {response.status}"
+
+        resends = await until_acknowledged(self._log, "WeChat", step, send)
         sent_at = time.monotonic()
         self._log.sent.append(Sent("wechat", who.openid, message_id, sent_at, resends))
         replies: list[str] = []
