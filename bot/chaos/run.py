@@ -22,17 +22,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from bot.bench.load import PhotoServer, client_session, return_journey, run_load
-from bot.bench.run import (
-    LOAD_ENV,
-    WECHAT,
-    FakeApiRouter,
-    delete_queue,
-    free_port,
-    fresh_dir,
-    scratch_postgres,
-    seed,
-)
+from bot.bench.processes import LOAD_ENV, free_port, fresh_dir
+from bot.bench.scratch import delete_queue, scratch_postgres, seed
 from bot.bench.seeding import BenchCustomer
+from bot.bench.wechat_api import WECHAT, FakeApiRouter
 from bot.chaos import faults
 from bot.chaos.checks import Findings, check, settle
 from bot.chaos.traffic import RetryingRest, RetryingWeChat, TrafficLog
