@@ -7,7 +7,14 @@ import pytest
 from sqlalchemy import select
 
 from actions.handoff import ActionEscalate, ActionHandoffEnd, ActionHandoffUnclaimed
-from bot.db import HandoffTicket, SatisfactionSurvey, StaffAccount, TicketStatus
+from bot.db import (
+    HandoffTicket,
+    Order,
+    OrderLine,
+    SatisfactionSurvey,
+    StaffAccount,
+    TicketStatus,
+)
 from bot.db.session import unit_of_work
 from bot.handoff import tickets
 from bot.handoff.wait import mark_seen
@@ -21,14 +28,27 @@ AFTERNOON = datetime(2026, 11, 22, 7, 0, tzinfo=timezone.utc)
 LATE_EVENING = datetime(2026, 11, 22, 15, 30, tzinfo=timezone.utc)
 
 
+def _shop_as_of(seeded_at: datetime, moment: datetime) -> None:
+    """Moves the demo orders' times so that the shop looks as seeded at ``moment`` (the
+    demo is seeded at the real time; these tests run the actions at fixed times)."""
+    shift = moment - seeded_at
+    with unit_of_work() as session:
+        for order in session.scalars(select(Order)):
+            order.placed_at += shift
+        for line in session.scalars(select(OrderLine)):
+            line.arrived_at = line.arrived_at and line.arrived_at + shift
+            line.picked_up_at = line.picked_up_at and line.picked_up_at + shift
+
+
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch):
-    """Sets the actions' clock; returns a setter."""
+def clock(app_db, monkeypatch: pytest.MonkeyPatch):
+    """Sets the actions' clock, the demo shop as of ``AFTERNOON``; returns a setter."""
     import actions.handoff as module
 
     def set_to(moment: datetime) -> None:
         monkeypatch.setattr(module, "now", lambda: moment)
 
+    _shop_as_of(app_db.seeded_at, AFTERNOON)
     set_to(AFTERNOON)
     return set_to
 
