@@ -276,6 +276,19 @@ async def test_a_photo_wechat_cannot_hand_over_yet_is_fetched_on_a_retry(
     assert texts.PHOTO_DOWNLOAD_FAILED not in _outbox(BOUND)
 
 
+async def test_a_photo_wechat_never_hands_over_is_asked_for_again_once(
+        hook, fake_wechat, quick_retries):
+    assistant = Assistant()
+    media_id = fake_wechat.add_media(jpeg_bytes(), "image/jpeg")
+    fake_wechat.http_error(502, times=inbox.MAX_ATTEMPTS, path=MEDIA)
+
+    await _post(hook, assistant, _user(hook.settings).xml("image", MediaId=media_id))
+
+    assert assistant.turns == [] and _count(Evidence) == 0
+    assert _outbox(BOUND) == [texts.PHOTO_DOWNLOAD_FAILED]
+    assert _inbox_states() == ["failed"]
+
+
 async def test_a_message_another_replica_acknowledged_and_died_on_is_handled_here(hook):
     """The other replica took the message into the inbox and died while handling it:
     once its lease runs out, this replica's worker handles it."""
