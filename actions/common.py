@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -19,6 +21,7 @@ from bot.policy import Policy, load_policy
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Channels whose sender ids are looked up as another channel's identities:
 # the terminal chat talks as a REST sender.
@@ -38,11 +41,44 @@ def actor(customer: CustomerView) -> str:
     return f"customer:{customer.id}"
 
 
+_remembered: ContextVar[dict[Hashable, Any] | None] = ContextVar("remembered", default=None)
+
+
+@contextmanager
+def remembering() -> Iterator[None]:
+    """Within the block, ``remembered`` computes each key once.
+
+    For reads a run repeats without changing what they read: rasa-sdk asks a form's
+    ``required_slots`` three times per validation call, and each time the claim was
+    assessed again (a third of the action server's time under load).
+    """
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
+def remembered(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, or inside ``remembering`` what it gave for ``key`` before."""
+    memo = _remembered.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def current_customer(tracker: Tracker) -> CustomerView | None:
     """The customer behind this conversation, from the channel and sender id."""
-    channel = tracker.get_latest_input_channel() or "rest"
-    with unit_of_work() as session:
-        return identify(session, IDENTITY_CHANNEL.get(channel, channel), tracker.sender_id)
+    received = tracker.get_latest_input_channel() or "rest"
+    channel = IDENTITY_CHANNEL.get(received, received)
+
+    def identified() -> CustomerView | None:
+        with unit_of_work() as session:
+            return identify(session, channel, tracker.sender_id)
+
+    return remembered(("customer", channel, tracker.sender_id), identified)
 
 
 def latest_text(tracker: Tracker) -> str:

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-from actions.common import now, policy
+from actions.common import now, policy, remembered
 from bot.cases import Assessment, ClaimDraft, assess
 from bot.customers import CustomerView
 from bot.db.session import unit_of_work
@@ -44,8 +44,13 @@ def draft_from(tracker: Tracker, customer: CustomerView) -> ClaimDraft | None:
 
 
 def assess_draft(draft: ClaimDraft) -> Assessment:
-    with unit_of_work() as session:
-        return assess(session, draft, now(), policy())
+    """The policy's assessment of the claim (once per draft inside ``remembering``)."""
+
+    def assessed() -> Assessment:
+        with unit_of_work() as session:
+            return assess(session, draft, now(), policy())
+
+    return remembered(("assessment", draft), assessed)
 
 
 def reset_form_slots() -> list[dict]:

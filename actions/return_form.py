@@ -9,7 +9,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import current_customer, latest_intent, latest_text, now, run_safely
+from actions.common import (
+    current_customer,
+    latest_intent,
+    latest_text,
+    now,
+    remembering,
+    run_safely,
+)
 from actions.return_claim import assess_draft, draft_from
 from actions.return_photo import extract_photo_answer
 from bot import answers
@@ -31,9 +38,11 @@ class ValidateReturnForm(FormValidationAction):
         return "validate_return_form"
 
     async def run(self, dispatcher, tracker, domain):
-        return await run_safely(
-            self.name(), tracker.sender_id,
-            lambda said: FormValidationAction.run(self, said, tracker, domain), dispatcher)
+        async def validate(said: CollectingDispatcher) -> list[dict[str, Any]]:
+            with remembering():
+                return await FormValidationAction.run(self, said, tracker, domain)
+
+        return await run_safely(self.name(), tracker.sender_id, validate, dispatcher)
 
     async def required_slots(
         self,

@@ -126,6 +126,10 @@ class Settings:
     # How long the Redis lock store retries while Redis is unreachable (a restart)
     # before a message fails with Rasa's LockError.
     redis_retry_seconds: float = 15.0
+    # Messages a process's channel inbox handles at once (WeChat). More only lengthens
+    # each turn of the event loop, which acknowledgements wait behind: a Rasa process
+    # is CPU-bound, so they add no throughput.
+    inbox_concurrency: int = 4
 
     @property
     def evidence_dir(self) -> Path:
@@ -231,6 +235,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         wechat_gateways=max(0, int(env.get("WECHAT_GATEWAYS", "1"))),
         wechat_gateway_port=int(env.get("WECHAT_GATEWAY_PORT", "5080")),
         redis_retry_seconds=max(0.0, float(env.get("REDIS_RETRY_SECONDS") or "15")),
+        inbox_concurrency=max(1, int(env.get("INBOX_CONCURRENCY") or "4")),
     )
 
 

@@ -44,13 +44,19 @@ class BackgroundLoop:
 
     async def _run(self) -> None:
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
-            except asyncio.TimeoutError:
-                pass
+            await self._woken_or_timed_out()
             self._wake.clear()
             try:
                 if await self.run_pass():
                     self._wake.set()
             except Exception:
                 logger.exception("%s: pass failed", self.name)
+
+    async def _woken_or_timed_out(self) -> None:
+        # Not asyncio.wait_for: on Python 3.10 it swallows a cancellation that arrives as
+        # the wake-up does (bpo-42130), and then stop() waited forever.
+        woken = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({woken}, timeout=self._poll_seconds)
+        finally:
+            woken.cancel()

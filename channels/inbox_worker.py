@@ -19,6 +19,7 @@ from bot.db.session import unit_of_work
 from bot.messaging import inbox
 from bot.messaging.inbox import InboxItem
 from bot.review.events import has_user_message, tracker_engine
+from bot.settings import get_settings
 from channels.background import BackgroundLoop
 
 logger = logging.getLogger(__name__)
@@ -60,17 +61,19 @@ class InboxWorker(BackgroundLoop):
         handle: Handles one message; raising means "try again later".
         give_up: Called once when a message failed its last attempt.
         poll_seconds: Idle time between passes.
-        limit: Messages claimed per pass.
+        concurrency: Messages handled at once (``INBOX_CONCURRENCY`` by default); a
+            message is claimed only when one of these places is free, so the rest stay
+            due for any process with room.
     """
 
     def __init__(self, channel: str, handle: Handler, give_up: Handler,
-                 poll_seconds: float = 2.0, limit: int = 20) -> None:
+                 poll_seconds: float = 2.0, concurrency: int | None = None) -> None:
         super().__init__(poll_seconds)
         self.channel = channel
         self.name = f"{channel} inbox"
         self._handle = handle
         self._give_up = give_up
-        self._limit = limit
+        self._concurrency = concurrency or get_settings().inbox_concurrency
         self._claiming = asyncio.Lock()
         self._working: dict[int, asyncio.Task] = {}
         self._renewed = time.monotonic()
@@ -90,9 +93,13 @@ class InboxWorker(BackgroundLoop):
                 return
 
     async def pass_once(self) -> int:
-        """Claims due messages and starts handling them; returns how many."""
+        """Claims due messages for the free places and starts handling them; returns
+        how many."""
         async with self._claiming:
-            items = await asyncio.to_thread(_claim, self.channel, self._limit)
+            free = self._concurrency - len(self._working)
+            if free <= 0:
+                return 0
+            items = await asyncio.to_thread(_claim, self.channel, free)
         loop = asyncio.get_running_loop()
         for item in items:
             self._working[item.id] = loop.create_task(self._work(item))
@@ -100,7 +107,8 @@ class InboxWorker(BackgroundLoop):
 
     async def run_pass(self) -> bool:
         await self._renew_leases()
-        return await self.pass_once() >= self._limit
+        free = self._concurrency - len(self._working)
+        return free > 0 and await self.pass_once() >= free
 
     async def _renew_leases(self) -> None:
         if self._working and time.monotonic() - self._renewed >= inbox.LEASE.seconds / 3:

@@ -10,10 +10,12 @@ import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import QueuePool
 
 from bot.settings import get_settings
-from bot.tracker_store import ResilientSQLTrackerStore
+from bot.tracker_store import ResilientSQLTrackerStore, _engine
 
 
 def _lost(invalidated: bool = True) -> OperationalError:
@@ -99,8 +101,25 @@ async def test_a_read_whose_connection_dropped_is_read_again(store, monkeypatch)
     assert _texts(await store.retrieve("demo-1")) == ["草莓烂了", "收到：草莓烂了"]
 
 
-def test_pooled_connections_are_tested_before_use(store):
-    assert store.engine.pool._pre_ping  # noqa: SLF001 (SQLAlchemy keeps the flag there)
+def test_pooled_server_connections_are_tested_before_use():
+    engine = _engine(make_url("postgresql://postgres@127.0.0.1:5432/bot"))
+    assert engine.pool._pre_ping  # noqa: SLF001 (SQLAlchemy keeps the flag there)
+
+
+async def test_a_sqlite_file_keeps_its_connections_pooled(store):
+    await store.save(_conversation("草莓烂了"))
+    await store.retrieve("demo-1")
+    assert isinstance(store.engine.pool, QueuePool)
+    assert store.engine.pool.checkedin() == 1
+
+
+async def test_saving_in_pieces_stores_each_event_once(store):
+    tracker = _conversation("草莓烂了")
+    await store.save(tracker)
+    tracker.update(UserUttered("还有牛奶"))
+    await store.save(tracker)
+    await store.save(tracker)
+    assert _texts(await store.retrieve("demo-1")) == ["草莓烂了", "收到：草莓烂了", "还有牛奶"]
 
 
 def test_rasa_builds_this_store_from_endpoints_yml(tmp_path, monkeypatch):
