@@ -74,8 +74,8 @@ async def test_a_save_whose_connection_is_dropped_mid_transaction_is_stored_once
     await store.save(_conversation("pg-mid", "草莓烂了"))
     dropped: list[int] = []
 
-    @event.listens_for(store.sessionmaker, "after_flush")
-    def drop_this_connection(session, _context) -> None:
+    @event.listens_for(store.sessionmaker, "before_commit")
+    def drop_this_connection(session) -> None:
         if dropped:
             return
         pid = session.connection().connection.dbapi_connection.get_backend_pid()
@@ -85,7 +85,7 @@ async def test_a_save_whose_connection_is_dropped_mid_transaction_is_stored_once
 
     await store.save(_conversation("pg-mid", "草莓烂了", "两盒"))
 
-    assert dropped  # the first try lost its connection before the commit
+    assert dropped  # the first try lost its connection after its INSERT, before the commit
     assert _texts(await store.retrieve("pg-mid")) == ["草莓烂了", "收到：草莓烂了",
                                                      "两盒", "收到：两盒"]
     assert _stored_rows(admin, "pg-mid") == 7
