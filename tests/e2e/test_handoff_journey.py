@@ -111,5 +111,7 @@ def test_anger_in_the_middle_of_a_return_still_reaches_a_person(product):
     replies = product.say(sender, "你们这什么垃圾平台！！！我要投诉12315！")
 
     assert any("人工客服" in r for r in replies)
-    assert not any("照片" in r for r in replies), "the form does not carry on"
+    # The form would ask for the photo (拍一张…); out of service hours the handoff's own
+    # reply mentions photos too (先把情况和照片留在这里), so the check is on the question.
+    assert not any("拍一张" in r for r in replies), "the form does not carry on"
     assert _ticket(product, sender).reason == "angry"
