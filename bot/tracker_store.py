@@ -68,17 +68,13 @@ class ResilientSQLTrackerStore(UrlSQLTrackerStore):
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The conversation's latest session (``None``: no conversation)."""
         return await _once_more_if_disconnected(
-            lambda: self._in_thread(sender_id, fetch_events_from_all_sessions=False))
+            lambda: asyncio.to_thread(self._read, sender_id, False))
 
     async def retrieve_full_tracker(self, conversation_id: str
                                     ) -> DialogueStateTracker | None:
         """The conversation with all its sessions (``None``: no conversation)."""
         return await _once_more_if_disconnected(
-            lambda: self._in_thread(conversation_id, fetch_events_from_all_sessions=True))
-
-    async def _in_thread(self, sender_id: str, fetch_events_from_all_sessions: bool
-                         ) -> DialogueStateTracker | None:
-        return await asyncio.to_thread(self._read, sender_id, fetch_events_from_all_sessions)
+            lambda: asyncio.to_thread(self._read, conversation_id, True))
 
     def _read(self, sender_id: str, fetch_events_from_all_sessions: bool
               ) -> DialogueStateTracker | None:
@@ -119,7 +115,8 @@ class ResilientSQLTrackerStore(UrlSQLTrackerStore):
 
 
 def _engine(url: URL) -> Engine:
-    """A pooled engine whose connections are tested before use."""
+    """A pooled engine: a server's connections are tested before use; a SQLite file's
+    engine is the product's (WAL, busy timeout)."""
     if url.get_backend_name() == "sqlite":
         return create_db_engine(url.render_as_string(hide_password=False))
     return sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))

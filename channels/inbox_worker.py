@@ -96,7 +96,7 @@ class InboxWorker(BackgroundLoop):
         """Claims due messages for the free places and starts handling them; returns
         how many."""
         async with self._claiming:
-            free = self._concurrency - len(self._working)
+            free = self._free_places()
             if free <= 0:
                 return 0
             items = await asyncio.to_thread(_claim, self.channel, free)
@@ -107,8 +107,11 @@ class InboxWorker(BackgroundLoop):
 
     async def run_pass(self) -> bool:
         await self._renew_leases()
-        free = self._concurrency - len(self._working)
+        free = self._free_places()
         return free > 0 and await self.pass_once() >= free
+
+    def _free_places(self) -> int:
+        return self._concurrency - len(self._working)
 
     async def _renew_leases(self) -> None:
         if self._working and time.monotonic() - self._renewed >= inbox.LEASE.seconds / 3:
