@@ -1,4 +1,4 @@
-"""Handing one accepted update on: to Rasa as a user message, or a short answer back."""
+"""Acting on one accepted update: to Rasa as a user message, or a short answer back."""
 from __future__ import annotations
 
 import logging
@@ -13,7 +13,6 @@ from bot import messages as replies
 from bot.settings import get_settings
 from channels.telegram.output import TelegramOutput
 from channels.telegram.photos import photo_evidence
-from channels.telegram.turns import KeyedLock
 from channels.telegram.updates import Inbound, Kind
 
 logger = logging.getLogger(__name__)
@@ -22,7 +21,7 @@ OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 class Dispatcher:
-    """Acts on inbound updates, one at a time per user, in the order they arrive.
+    """Acts on updates the inbox hands over (one at a time per user, oldest first).
 
     Args:
         bot: The bot (to answer callback queries and fetch photos).
@@ -34,22 +33,17 @@ class Dispatcher:
         self._bot = bot
         self._output = output
         self._input_channel = input_channel
-        self._turns = KeyedLock()
 
-    async def handle(self, inbound: Inbound, on_new_message: OnNewMessage) -> None:
-        """Acts on ``inbound``; never raises (a failure is logged and apologised for)."""
-        if inbound.sender_id is None:
-            logger.info("telegram: update %s ignored: %s", inbound.update_id, inbound.note)
-            return
-        async with self._turns.hold(inbound.sender_id):
-            try:
-                await self._act(inbound, on_new_message)
-            except Exception:
-                logger.exception("telegram: update %s from %s failed", inbound.update_id,
-                                 inbound.sender_id)
-                await self._output.send_text_message(inbound.sender_id, replies.TECHNICAL_PROBLEM)
+    async def act(self, inbound: Inbound, key: str, on_new_message: OnNewMessage) -> None:
+        """Acts on ``inbound``; raising means the inbox tries it again later.
 
-    async def _act(self, inbound: Inbound, on_new_message: OnNewMessage) -> None:
+        Args:
+            inbound: The classified update (one with a sender: the webhook queues no
+                other).
+            key: The update's inbox key; Rasa stores it as the user message's id, so a
+                retry after an interruption is not handled twice.
+            on_new_message: Rasa's handler.
+        """
         sender = inbound.sender_id
         if inbound.callback_query_id is not None:
             try:
@@ -57,13 +51,13 @@ class Dispatcher:
             except TelegramError as error:
                 logger.warning("telegram: callback query not answered: %s", error)
         if inbound.kind in (Kind.TEXT, Kind.START, Kind.CALLBACK):
-            await self._to_rasa(inbound, inbound.text, {}, on_new_message)
+            await self._to_rasa(inbound, key, inbound.text, {}, on_new_message)
         elif inbound.kind is Kind.PHOTO:
             result = await photo_evidence(self._bot, inbound.file, sender, get_settings())
             if result.reply:
                 await self._output.send_text_message(sender, result.reply)
             else:
-                await self._to_rasa(inbound, replies.PHOTO_TURN_TEXT, result.metadata,
+                await self._to_rasa(inbound, key, replies.PHOTO_TURN_TEXT, result.metadata,
                                     on_new_message)
         elif inbound.kind is Kind.UNSUPPORTED:
             logger.info("telegram: update %s from %s not readable: %s", inbound.update_id,
@@ -73,9 +67,9 @@ class Dispatcher:
             logger.info("telegram: update %s from %s ignored: %s", inbound.update_id, sender,
                         inbound.note)
 
-    async def _to_rasa(self, inbound: Inbound, text: str, metadata: dict[str, Any],
+    async def _to_rasa(self, inbound: Inbound, key: str, text: str, metadata: dict[str, Any],
                        on_new_message: OnNewMessage) -> None:
         await on_new_message(UserMessage(
             text, self._output, inbound.sender_id, input_channel=self._input_channel,
-            metadata={**metadata, "telegram_update_id": inbound.update_id},
+            message_id=key, metadata={**metadata, "telegram_update_id": inbound.update_id},
         ))

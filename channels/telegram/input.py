@@ -1,4 +1,5 @@
-"""Rasa's input channel for Telegram: the webhook, and each update handed to Rasa."""
+"""Rasa's input channel for Telegram: the webhook accepts an update into the inbox and
+answers at once; the inbox worker hands it to Rasa."""
 from __future__ import annotations
 
 import asyncio
@@ -12,18 +13,22 @@ from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from telegram import Update
 from telegram.error import TelegramError
 
+from bot import messages as replies
 from bot.db.base import utcnow
 from bot.db.session import unit_of_work
-from bot.messaging import first_time
+from bot.messaging import first_time, inbox
+from bot.messaging.inbox import InboxItem
 from bot.settings import RateLimitSettings, TelegramSettings, get_settings
+from channels.inbox_worker import InboxWorker
 from channels.ratelimit import SLOW_DOWN, WebhookGuard, address_buckets, sender_buckets
 from channels.telegram.client import make_bot
 from channels.telegram.courier import CHANNEL, Courier
 from channels.telegram.dispatch import Dispatcher, OnNewMessage
 from channels.telegram.output import TelegramOutput
-from channels.telegram.updates import classify
+from channels.telegram.updates import Kind, classify
 from channels.telegram.webhook import (
     MAX_BODY_BYTES,
     SECRET_HEADER,
@@ -37,23 +42,34 @@ from channels.telegram.webhook import (
 logger = logging.getLogger(__name__)
 
 
-def _first_time(key: str, now: datetime) -> bool:
+def _accept(key: str, sender: str | None, update: dict[str, Any] | None, now: datetime
+            ) -> bool:
+    """One transaction: the update's key recorded once and, with ``update``, the update
+    queued in the inbox, so what Telegram is told 200 for is never only in memory.
+    Returns whether the update is new."""
     with unit_of_work() as session:
-        return first_time(session, CHANNEL, key, now)
+        if not first_time(session, CHANNEL, key, now):
+            return False
+        if update is not None:
+            inbox.add(session, CHANNEL, sender, key, {"update": update}, now)
+        return True
 
 
 class TelegramInput(InputChannel):
     """Receives Telegram updates at ``/webhooks/telegram/webhook``.
 
     Each update is checked (secret-token header), parsed with ``Update.de_json``,
-    accepted once per ``update_id`` (persisted), answered with 200 at once and then
-    handled in the background, one update at a time per user, in arrival order.
+    accepted once per ``update_id`` into the inbox (``bot.messaging.inbox``), answered
+    with 200 at once and then handled by the inbox worker: one update at a time per user,
+    in arrival order, retried with back-off when handling fails, taken over by another
+    process when this one dies.
 
     Args:
         telegram: The bot's settings; ``None`` when the channel is not configured, in
             which case the webhook answers 503.
         clock: The current time (for de-duplication records and the outbox).
-        poll_seconds: How often the outbox's retry loop runs.
+        poll_seconds: How often the outbox's retry loop and the inbox worker look for
+            due work they were not woken for.
         limits: Updates per Telegram user, and requests failing the secret-token check per
             address (``channels.ratelimit``; default: ``RATE_LIMIT_*``).
         monotonic: The rate limits' clock.
@@ -72,6 +88,9 @@ class TelegramInput(InputChannel):
         self.courier = Courier(self.bot, clock, poll_seconds) if self.bot else None
         self._dispatcher = (Dispatcher(self.bot, TelegramOutput(self.courier), self.name())
                             if self.bot else None)
+        self.inbox = InboxWorker(CHANNEL, self._handle_item, self._give_up,
+                                 poll_seconds=poll_seconds)
+        self._on_new_message: OnNewMessage | None = None
         self._clock = clock
         self._tasks: set[asyncio.Task] = set()
 
@@ -88,6 +107,7 @@ class TelegramInput(InputChannel):
         return TelegramOutput(self.courier) if self.courier else None
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        self._on_new_message = on_new_message
         webhook = Blueprint("telegram_webhook", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -131,8 +151,14 @@ class TelegramInput(InputChannel):
             logger.error("telegram: %s could not be read and is skipped", error)
             return 200, "skipped"
         key = f"{self.telegram.bot_token.split(':', 1)[0]}:{update.update_id}"
+        inbound = classify(update)
+        decision = (self.senders.take(inbound.sender_id) if inbound.sender_id is not None
+                    else None)
+        allowed = decision is None or decision.allowed
+        queued = update.to_dict() if allowed and inbound.sender_id is not None else None
         try:
-            fresh = await asyncio.to_thread(_first_time, key, self._clock())
+            fresh = await asyncio.to_thread(_accept, key, inbound.sender_id, queued,
+                                            self._clock())
         except Exception:
             logger.exception("telegram: update %s not recorded; Telegram will retry",
                              update.update_id)
@@ -140,19 +166,20 @@ class TelegramInput(InputChannel):
         if not fresh:
             logger.info("telegram: update %s received again, skipped", update.update_id)
             return 200, "duplicate"
-        inbound = classify(update)
-        if inbound.sender_id is not None:
-            decision = self.senders.take(inbound.sender_id)
-            if not decision.allowed:
-                # 200 all the same: an error would make Telegram deliver it again.
-                logger.log(logging.WARNING if decision.notify else logging.INFO,
-                           "telegram: %s is over the message limit, update %s dropped",
-                           inbound.sender_id, update.update_id)
-                if decision.notify:
-                    self._spawn(TelegramOutput(self.courier).send_text_message(
-                        inbound.sender_id, SLOW_DOWN))
-                return 200, "rate limited"
-        self._spawn(self._dispatcher.handle(inbound, on_new_message))
+        if inbound.sender_id is None:
+            logger.info("telegram: update %s ignored: %s", update.update_id, inbound.note)
+            return 200, "ok"
+        if not allowed:
+            # 200 all the same: an error would make Telegram deliver it again.
+            logger.log(logging.WARNING if decision.notify else logging.INFO,
+                       "telegram: %s is over the message limit, update %s dropped",
+                       inbound.sender_id, update.update_id)
+            if decision.notify:
+                self._spawn(TelegramOutput(self.courier).send_text_message(
+                    inbound.sender_id, SLOW_DOWN))
+            return 200, "rate limited"
+        self._attach(on_new_message)
+        self.inbox.wake()
         return 200, "ok"
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -160,8 +187,25 @@ class TelegramInput(InputChannel):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _attach(self, on_new_message: OnNewMessage) -> None:
+        self._on_new_message = on_new_message
+        self.inbox.start()
+
+    async def _handle_item(self, item: InboxItem) -> None:
+        if self._on_new_message is None:
+            raise RuntimeError("the channel is not attached to Rasa yet")
+        inbound = classify(Update.de_json(item.payload["update"], self.bot))
+        await self._dispatcher.act(inbound, item.key, self._on_new_message)
+
+    async def _give_up(self, item: InboxItem) -> None:
+        inbound = classify(Update.de_json(item.payload["update"], self.bot))
+        await TelegramOutput(self.courier).send_text_message(
+            item.sender, replies.PHOTO_DOWNLOAD_FAILED if inbound.kind is Kind.PHOTO
+            else replies.TECHNICAL_PROBLEM)
+
     async def start(self) -> None:
-        """Checks the token (``getMe``) and starts the outbox's retry loop."""
+        """Checks the token (``getMe``), starts the outbox's retry loop and the inbox
+        worker (which also takes over updates a dead process accepted)."""
         if self.bot is None:
             logger.info("telegram: channel not configured (TELEGRAM_BOT_TOKEN unset)")
             return
@@ -171,16 +215,25 @@ class TelegramInput(InputChannel):
         except TelegramError as error:
             logger.error("telegram: getMe failed (%s); sending will be retried", error)
         self.courier.start()
+        if self._on_new_message is not None:
+            self.inbox.start()
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Lets updates in hand finish (up to ``timeout``), then stops the retry loop."""
-        await self.wait_idle(timeout)
+        """Lets updates in hand finish (up to ``timeout``), then stops the inbox worker
+        and the retry loop; updates not begun stay in the inbox for the next start."""
+        await asyncio.wait_for(self.inbox.stop(), timeout)
+        await self._wait_for_tasks(timeout)
         if self.courier is not None:
             await self.courier.stop()
         if self.bot is not None:
             await self.bot.shutdown()
 
     async def wait_idle(self, timeout: float = 30.0) -> None:
-        """Waits until every accepted update has been handled (or ``timeout`` passes)."""
+        """Handles every due update and waits for it (tests)."""
+        if self._on_new_message is not None:
+            await asyncio.wait_for(self.inbox.drain(), timeout)
+        await self._wait_for_tasks(timeout)
+
+    async def _wait_for_tasks(self, timeout: float) -> None:
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)

@@ -85,5 +85,4 @@ async def channel(app_db, fake_telegram, clock) -> AsyncIterator[TelegramInput]:
     made = TelegramInput(settings, clock=clock, poll_seconds=0.05)
     yield made
     await made.wait_idle(5)
-    await made.courier.stop()
-    await made.bot.shutdown()
+    await made.stop(5)

@@ -137,7 +137,7 @@ async def test_images_and_custom_payloads(channel, fake_telegram):
 
 
 async def test_the_channel_says_sorry_through_the_outbox_too(
-        channel, rasa, fake_telegram, clock):
+        channel, rasa, fake_telegram, clock, quick_retries):
     rasa.error = RuntimeError("boom")
     fake_telegram.fail_next("sendMessage", 500)
 

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from bot import messages as replies
-from bot.db import Evidence, InboundKey
+from bot.db import Evidence, InboundKey, InboundMessage
+from bot.db.base import utcnow
+from bot.db.session import unit_of_work
+from bot.messaging import inbox
 from bot.settings import TelegramSettings
 from channels.telegram import TelegramInput, TelegramOutput
 from tests.channels.fake_telegram import (
@@ -199,12 +203,56 @@ async def test_a_redelivered_update_is_handled_once_even_after_a_restart(
     assert rasa.texts == ["我的菜到了吗"]
 
 
-async def test_when_rasa_fails_the_customer_is_told(channel, rasa, fake_telegram):
+async def test_when_rasa_fails_on_every_attempt_the_customer_is_told_once(
+        channel, rasa, fake_telegram, quick_retries):
     rasa.error = RuntimeError("model not loaded")
 
     assert await _post(channel, rasa, text_update(22, 42, "你好")) == 200
 
+    assert rasa.texts == ["你好"] * 3, "tried again before giving up"
     assert fake_telegram.texts(42) == [replies.TECHNICAL_PROBLEM]
+    assert _inbox_states() == ["failed"]
+
+
+async def test_an_update_rasa_fails_on_once_is_answered_on_the_next_attempt(
+        channel, rasa, fake_telegram, quick_retries):
+    calls = []
+
+    async def flaky(message):
+        calls.append(message.text)
+        if len(calls) == 1:
+            raise ConnectionError("Redis restarting")
+        await message.output_channel.send_text_message(message.sender_id, "您好！")
+
+    assert await _post(channel, flaky, text_update(23, 42, "你好")) == 200
+
+    assert calls == ["你好", "你好"]
+    assert fake_telegram.texts(42) == ["您好！"], "answered once, no apology"
+    assert _inbox_states() == ["done"]
+
+
+async def test_an_update_a_dead_process_accepted_is_handled_by_the_next_one(
+        channel, rasa, fake_telegram):
+    """The process took the update into the inbox, answered Telegram 200 and died before
+    handling it: once the lease runs out, a new process handles it."""
+    stale = utcnow() - inbox.LEASE - timedelta(seconds=5)
+    with unit_of_work() as session:
+        inbox.add(session, "telegram", "42", "123456:24", {"update": text_update(24, 42, "草莓烂了")},
+                  stale)
+        inbox.claim_due(session, "telegram", stale)
+
+    channel.blueprint(rasa)
+    await channel.start()
+    await channel.wait_idle(10)
+
+    assert rasa.texts == ["草莓烂了"]
+    assert rasa.messages[0].message_id == "123456:24"
+    assert _inbox_states() == ["done"]
+
+
+def _inbox_states() -> list[str]:
+    with unit_of_work() as session:
+        return list(session.scalars(select(InboundMessage.state).order_by(InboundMessage.id)))
 
 
 async def test_updates_from_one_user_are_handled_in_arrival_order(channel, rasa):

@@ -226,13 +226,6 @@ async def test_bad_photos_are_explained_and_not_stored(hook, fake_wechat, conten
     assert _outbox(BOUND) == [reply]
 
 
-@pytest.fixture
-def quick_retries(monkeypatch):
-    """Retries due at once, and three attempts, so a test sees a message given up."""
-    monkeypatch.setattr(inbox, "FIRST_BACKOFF", timedelta(0))
-    monkeypatch.setattr(inbox, "MAX_ATTEMPTS", 3)
-
-
 async def test_a_message_the_assistant_fails_on_once_is_handled_on_the_next_attempt(
         hook, quick_retries):
     assistant = Assistant()
