@@ -41,6 +41,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.db.session import create_db_engine
 from bot.db.tracker_store import UrlSQLTrackerStore
+from bot.review.events import has_user_message
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -85,6 +86,15 @@ class ResilientSQLTrackerStore(UrlSQLTrackerStore):
         if not (self.domain and events):
             return None
         return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    async def has_user_message(self, sender_id: str, message_id: str) -> bool:
+        """Whether the conversation holds a user message with ``message_id``: one indexed
+        query, no tracker read (``channels.rest_idempotency``)."""
+        def look() -> bool:
+            with self.engine.connect() as connection:
+                return has_user_message(connection, sender_id, message_id)
+
+        return await _once_more_if_disconnected(lambda: asyncio.to_thread(look))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Publishes the new events, then stores them (once more if the connection was

@@ -7,8 +7,9 @@ the Rasa replica serving it was killed) may send it again with the same
 event with that id, the answer is the bot messages that followed it, replayed through
 the request's output channel, so the JSON is the one Rasa gave the first time.
 
-The check reads the tracker's latest conversation session (a resend comes seconds after
-the first attempt) and runs inside Rasa's per-conversation lock: :func:`handle_once` does what
+The check asks the tracker store whether the id is there (one indexed query with the SQL
+tracker store), reads the tracker's latest conversation session only for a resend (it
+comes seconds after the first attempt), and runs inside Rasa's per-conversation lock: :func:`handle_once` does what
 ``Agent.handle_message`` does (take ``agent.lock_store.lock(sender_id)``, then
 ``agent.processor.handle_message``) with the tracker look-up in between. A resend that
 arrives while the first message is still being handled (on this or another replica)
@@ -20,8 +21,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
+from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracker_store import ResilientSQLTrackerStore
 
 MAX_MESSAGE_ID_CHARS = 64
 INVALID_MESSAGE_ID = (f"metadata.message_id must be a string of 1 to {MAX_MESSAGE_ID_CHARS} "
@@ -93,10 +97,21 @@ async def handle_once(agent: Any, message: UserMessage, message_id: str,
         await on_new_message(message)
         return
     async with agent.lock_store.lock(message.sender_id):
-        tracker = await agent.tracker_store.retrieve(message.sender_id)
-        replies = replies_to(tracker, message_id)
+        replies = None
+        if await _may_hold(agent.tracker_store, message.sender_id, message_id):
+            tracker = await agent.tracker_store.retrieve(message.sender_id)
+            replies = replies_to(tracker, message_id)
         if replies is None:
             await agent.processor.handle_message(message)
             return
     for reply in replies:
         await message.output_channel.send_response(message.sender_id, reply)
+
+
+async def _may_hold(store: TrackerStore, sender_id: str, message_id: str) -> bool:
+    """Whether the conversation may hold ``message_id``: asked cheaply of a store that can
+    (``bot.tracker_store``), else always (the tracker is read and looked through)."""
+    inner = getattr(store, "_tracker_store", store)  # Rasa's FailSafeTrackerStore wraps it
+    if isinstance(inner, ResilientSQLTrackerStore):
+        return await inner.has_user_message(sender_id, message_id)
+    return True

@@ -122,6 +122,16 @@ async def test_saving_in_pieces_stores_each_event_once(store):
     assert _texts(await store.retrieve("demo-1")) == ["草莓烂了", "收到：草莓烂了", "还有牛奶"]
 
 
+async def test_a_user_message_id_is_found_in_its_own_conversation_only(store):
+    tracker = _conversation()
+    tracker.update(UserUttered("草莓烂了", message_id="m-1"))
+    await store.save(tracker)
+
+    assert await store.has_user_message("demo-1", "m-1")
+    assert not await store.has_user_message("demo-1", "m-2")
+    assert not await store.has_user_message("demo-2", "m-1")
+
+
 def test_rasa_builds_this_store_from_endpoints_yml(tmp_path, monkeypatch):
     from rasa.core.tracker_store import create_tracker_store
     from rasa.utils.endpoints import read_endpoint_config

@@ -3,17 +3,19 @@ connection) gets the first answer again and is not handled twice."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
 import pytest
 from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import InMemoryLockStore
-from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 
-from bot.settings import RateLimitSettings
+from bot.settings import RateLimitSettings, get_settings
+from bot.tracker_store import ResilientSQLTrackerStore
 from channels.rest import RestInput
 from tests.channels.serving import served
 
@@ -25,7 +27,7 @@ class SlowProcessor:
     bot messages (the second with buttons) after ``delay`` seconds and saves the tracker
     once, at the end, as Rasa does."""
 
-    def __init__(self, tracker_store: InMemoryTrackerStore, delay: float) -> None:
+    def __init__(self, tracker_store: TrackerStore, delay: float) -> None:
         self.tracker_store = tracker_store
         self.delay = delay
         self.handled: list[str] = []
@@ -45,11 +47,12 @@ class SlowProcessor:
 
 
 class TrackingAgent:
-    """Rasa's agent with a stand-in processor: Rasa's in-memory tracker and lock stores,
-    ``handle_message`` taking the conversation's lock as ``Agent.handle_message`` does."""
+    """Rasa's agent with a stand-in processor: a tracker store (Rasa's in-memory one by
+    default), Rasa's in-memory lock store, ``handle_message`` taking the conversation's
+    lock as ``Agent.handle_message`` does."""
 
-    def __init__(self, delay: float = 0.0) -> None:
-        self.tracker_store = InMemoryTrackerStore(Domain.empty())
+    def __init__(self, delay: float = 0.0, tracker_store: TrackerStore | None = None) -> None:
+        self.tracker_store = tracker_store or InMemoryTrackerStore(Domain.empty())
         self.lock_store = InMemoryLockStore()
         self.processor = SlowProcessor(self.tracker_store, delay)
 
@@ -71,6 +74,21 @@ async def _say(http: aiohttp.ClientSession, url: str, body: dict[str, Any]
         return answer.status, await answer.json(content_type=None)
 
 
+@pytest.fixture(params=["in memory", "SQL"])
+def tracker_store(request, tmp_path, monkeypatch) -> Iterator[TrackerStore]:
+    """Rasa's in-memory store, and the product's SQL store (asked for the id with one
+    query) wrapped as Rasa wraps it."""
+    if request.param == "in memory":
+        yield InMemoryTrackerStore(Domain.empty())
+        return
+    monkeypatch.setenv("TRACKER_STORE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    get_settings.cache_clear()
+    store = ResilientSQLTrackerStore(domain=Domain.empty())
+    yield FailSafeTrackerStore(store)
+    store.engine.dispose()
+    get_settings.cache_clear()
+
+
 def _channel() -> RestInput:
     return RestInput(RateLimitSettings(sender_per_minute=0, ip_per_minute=0))
 
@@ -80,8 +98,8 @@ EXPECTED = [{"recipient_id": "demo-1", "text": "收到：草莓烂了"},
              "buttons": [{"title": "要", "payload": "/yes"}]}]
 
 
-async def test_a_resent_message_gets_the_first_answer_and_is_handled_once():
-    agent = TrackingAgent()
+async def test_a_resent_message_gets_the_first_answer_and_is_handled_once(tracker_store):
+    agent = TrackingAgent(tracker_store=tracker_store)
     async with served(_channel()) as server, aiohttp.ClientSession() as http:
         server.app.ctx.agent = agent
         body = {"sender": "demo-1", "message": "草莓烂了", "metadata": {"message_id": "m-1"}}
@@ -96,8 +114,9 @@ async def test_a_resent_message_gets_the_first_answer_and_is_handled_once():
         ("草莓烂了", "m-1")]
 
 
-async def test_a_resend_while_the_first_is_still_handled_waits_and_gets_the_same_answer():
-    agent = TrackingAgent(delay=0.3)
+async def test_a_resend_while_the_first_is_still_handled_waits_and_gets_the_same_answer(
+        tracker_store):
+    agent = TrackingAgent(delay=0.3, tracker_store=tracker_store)
     async with served(_channel()) as server, aiohttp.ClientSession() as http:
         server.app.ctx.agent = agent
         body = {"sender": "demo-1", "message": "草莓烂了", "metadata": {"message_id": "m-1"}}
@@ -108,8 +127,8 @@ async def test_a_resend_while_the_first_is_still_handled_waits_and_gets_the_same
     assert agent.processor.handled == ["草莓烂了"]
 
 
-async def test_only_the_replies_to_that_message_are_replayed_and_new_ids_are_handled():
-    agent = TrackingAgent()
+async def test_only_the_replies_to_that_message_are_replayed_and_new_ids_are_handled(tracker_store):
+    agent = TrackingAgent(tracker_store=tracker_store)
     async with served(_channel()) as server, aiohttp.ClientSession() as http:
         server.app.ctx.agent = agent
         first = {"sender": "demo-1", "message": "草莓烂了", "metadata": {"message_id": "m-1"}}
