@@ -12,8 +12,9 @@ better move it to another party (``reassign_loss``). Everything is audited.
   lost as soon as the case is approved. ``book_pending_losses`` books every such case
   that has none yet (idempotent: one entry per case, enforced by a unique constraint),
   dated when the goods were lost (the leader's disposition, else the approval). It runs
-  before the losses report (``losses_section``) and as ``python -m bot.accounting.losses
-  book``; ``book_case_loss`` books one case (for callers that approve or dispose).
+  before the losses report (``bot.accounting.loss_report.losses_section``) and as
+  ``python -m bot.accounting.losses book``; ``book_case_loss`` books one case (for callers
+  that approve or dispose).
 - Goods that come back (``return_trip``, ``courier_pickup``) are checked at the
   warehouse (``bot.accounting.stock.warehouse_check``): what cannot be resold is booked
   there.
@@ -36,34 +37,35 @@ Faults: ``quality`` → supplier, ``transit`` → logistics, ``storage`` → pic
 **Amount**: quantity × the unit price the customer paid (what 先行赔付 gave them for the
 goods). Compensation coupons are not goods and are reported with the coupons.
 
-**Per batch**: quality incidents accumulate per supplier, product and batch
-(``SupplierIncident``); ``batch_losses`` puts each batch's incidents next to its losses.
+What the ledger holds for a date range, per party, source and supplier batch, and
+whether it balances, is the losses section (``bot.accounting.loss_report``).
+
+Command line (``main``)::
+
+    python -m bot.accounting.losses book
+    python -m bot.accounting.losses report --from 2026-11-16 --to 2026-11-22
+    python -m bot.accounting.losses settle ID [--note …] [--by NAME]
+    python -m bot.accounting.losses reassign ID FAULT [--note …] [--by NAME]
 """
 from __future__ import annotations
 
 import argparse
-from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import audit, messages
-from bot.answers import plain_number
+from bot import audit
 from bot.db import (
     CaseEvent,
     LossEntry,
     LossState,
     Order,
-    Product,
     ResponsibleParty,
     ReturnCase,
-    Supplier,
     SupplierIncident,
-    WarehouseCheck,
 )
 from bot.enums import CaseState, Disposition, Reason
 
@@ -253,160 +255,6 @@ def settle_loss(session: Session, loss_id: int, *, actor: str, at: datetime,
     return entry
 
 
-# ---------------------------------------------------------------- reporting
-
-
-@dataclass(frozen=True)
-class BatchLoss:
-    """One supplier batch: its quality incidents and the losses booked on its goods."""
-
-    supplier_code: str
-    supplier_name: str
-    product: str
-    batch: str
-    incidents: int
-    quantity: Decimal
-    amount: Decimal
-    supplier_amount: Decimal
-
-
-def batch_losses(session: Session, start: datetime, end: datetime) -> list[BatchLoss]:
-    """Per supplier, product and batch: incidents recorded and losses booked in
-    [start, end), most costly first."""
-    keys: dict[tuple[int, int, str], list] = defaultdict(lambda: [0, ZERO, ZERO, ZERO])
-    for supplier_id, product_id, batch, count in session.execute(
-        select(SupplierIncident.supplier_id, SupplierIncident.product_id,
-               SupplierIncident.batch, func.count(SupplierIncident.id))
-        .where(SupplierIncident.created_at >= start, SupplierIncident.created_at < end)
-        .group_by(SupplierIncident.supplier_id, SupplierIncident.product_id,
-                  SupplierIncident.batch)
-    ):
-        keys[(supplier_id, product_id, batch)][0] += count
-    for entry in session.scalars(select(LossEntry).where(LossEntry.booked_at >= start,
-                                                         LossEntry.booked_at < end)):
-        totals = keys[(entry.supplier_id, entry.product_id, entry.batch)]
-        totals[1] += entry.quantity
-        totals[2] += entry.amount
-        if entry.party is P.SUPPLIER:
-            totals[3] += entry.amount
-    suppliers = {s.id: s for s in session.scalars(select(Supplier))}
-    products = {p.id: p.name for p in session.scalars(select(Product))}
-    rows = [BatchLoss(suppliers[s].code, suppliers[s].name, products[p], batch, count,
-                      Decimal(quantity), Decimal(amount).quantize(_CENT),
-                      Decimal(supplier).quantize(_CENT))
-            for (s, p, batch), (count, quantity, amount, supplier) in keys.items()]
-    return sorted(rows, key=lambda r: (-r.amount, -r.incidents, r.supplier_code, r.batch))
-
-
-@dataclass(frozen=True)
-class LossesSection:
-    """The ``losses`` section of the reconciliation report.
-
-    ``lines`` are printed; ``problems`` are failed balance checks (empty when the
-    ledgers balance); ``totals`` are the figures by responsible party.
-    """
-
-    title: str
-    lines: list[str]
-    problems: list[str] = field(default_factory=list)
-    totals: dict[str, Decimal] = field(default_factory=dict)
-
-    @property
-    def balanced(self) -> bool:
-        return not self.problems
-
-
-def _check_entries(session: Session, entries: list[LossEntry]) -> list[str]:
-    problems = []
-    for entry in entries:
-        if entry.amount != value(entry.quantity, entry.unit_value):
-            problems.append(f"损失 #{entry.id}：金额 {entry.amount} ≠ 数量 "
-                            f"{plain_number(entry.quantity)} × 单价 {entry.unit_value}")
-        case = session.get(ReturnCase, entry.case_id)
-        if case.state in NO_LOSS_STATES:
-            problems.append(f"损失 #{entry.id}：售后单 {case.ref} 状态是「"
-                            f"{messages.CASE_STATE[case.state]}」，不应再计损失（请核实后结清或改判）")
-        if entry.quantity > case.quantity_affected:
-            problems.append(f"损失 #{entry.id}：数量 {plain_number(entry.quantity)} 超过售后数量 "
-                            f"{plain_number(case.quantity_affected)}")
-    return problems
-
-
-def _check_warehouse(session: Session, start: datetime, end: datetime) -> list[str]:
-    from bot.accounting.stock import RESTOCK
-    from bot.db import StockMovement
-
-    problems = []
-    for check in session.scalars(select(WarehouseCheck).where(
-            WarehouseCheck.checked_at >= start, WarehouseCheck.checked_at < end)):
-        case = session.get(ReturnCase, check.case_id)
-        restocked = session.scalar(select(func.coalesce(func.sum(StockMovement.quantity), 0))
-                                   .where(StockMovement.case_id == case.id,
-                                          StockMovement.kind == RESTOCK))
-        lost = session.scalar(select(func.coalesce(func.sum(LossEntry.quantity), 0))
-                              .where(LossEntry.case_id == case.id))
-        if check.quantity_restocked + check.quantity_lost != case.quantity_affected:
-            problems.append(f"验货 {case.ref}：入库 {check.quantity_restocked} + 损失 "
-                            f"{check.quantity_lost} ≠ 退回 {case.quantity_affected}")
-        if Decimal(restocked) != check.quantity_restocked or Decimal(lost) != check.quantity_lost:
-            problems.append(f"验货 {case.ref}：库存流水 {restocked} / 损失 {lost} 与验货记录不符")
-    return problems
-
-
-def _unbooked(session: Session, start: datetime, end: datetime) -> list[str]:
-    approved_in_range = exists().where(
-        CaseEvent.case_id == ReturnCase.id, CaseEvent.to_state == CaseState.APPROVED,
-        CaseEvent.at >= start, CaseEvent.at < end)
-    booked = exists().where(LossEntry.case_id == ReturnCase.id)
-    refs = session.scalars(select(ReturnCase.ref).where(
-        ReturnCase.disposition.in_(DISPOSED), ReturnCase.state.not_in(NO_LOSS_STATES),
-        ReturnCase.rule_id.not_like("before_pickup.%"), approved_in_range, ~booked)).all()
-    return [f"售后单 {ref}：商品已就地处理或缺失，但没有记损失" for ref in refs]
-
-
-def losses_section(session: Session, start: datetime, end: datetime, *,
-                   book: bool = True) -> LossesSection:
-    """Losses booked in [start, end) by responsible party, by source and by supplier
-    batch, open vs settled, with the ledger checks.
-
-    ``book`` first books pending losses (``book_pending_losses``), so disposed goods
-    are never missing from the report; the caller's unit of work commits them.
-    """
-    if book:
-        book_pending_losses(session, actor="system:reconcile")
-    entries = session.scalars(select(LossEntry).where(
-        LossEntry.booked_at >= start, LossEntry.booked_at < end).order_by(LossEntry.id)).all()
-    by_party: dict[ResponsibleParty, list] = {party: [0, ZERO, ZERO] for party in P}
-    by_source: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for entry in entries:
-        totals = by_party[entry.party]
-        totals[0] += 1
-        totals[1] += entry.amount
-        if entry.state is LossState.OPEN:
-            totals[2] += entry.amount
-        by_source[entry.source] += entry.amount
-    total = sum((e.amount for e in entries), ZERO)
-    lines = [f"损失合计 ¥{total:.2f}（{len(entries)} 笔），按责任方："]
-    for party, (count, amount, open_amount) in by_party.items():
-        lines.append(f"  {PARTY_LABEL[party]:<12} {count:>4} 笔  ¥{amount:>10.2f}"
-                     f"  （待结算 ¥{open_amount:.2f}）")
-    source_label = {"on_site": "就地处理", "missing": "缺失", "warehouse": "仓库验货不合格"}
-    lines.append("按去向：" + "，".join(f"{source_label.get(k, k)} ¥{v:.2f}"
-                                      for k, v in sorted(by_source.items())) if by_source
-                 else "按去向：无")
-    batches = [b for b in batch_losses(session, start, end) if b.incidents or b.amount]
-    if batches:
-        lines.append("按供应商批次（质量事件 / 损失 / 其中供应商承担）：")
-        lines += [f"  {b.supplier_code} {b.product} 批次 {b.batch}：{b.incidents} 次 / "
-                  f"¥{b.amount:.2f} / ¥{b.supplier_amount:.2f}" for b in batches]
-    problems = _check_entries(session, entries)
-    if sum((amount for _, amount, _ in by_party.values()), ZERO) != total:
-        problems.append("按责任方合计与损失总额不一致")
-    problems += _check_warehouse(session, start, end) + _unbooked(session, start, end)
-    return LossesSection("损失", lines, problems,
-                         {party.value: amount for party, (_, amount, _) in by_party.items()})
-
-
 # ---------------------------------------------------------------- command line
 
 
@@ -419,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     ID FAULT`` (dates inclusive, UTC days)."""
     from datetime import timezone
 
+    from bot.accounting.loss_report import losses_section
     from bot.db.session import unit_of_work
 
     parser = argparse.ArgumentParser(prog="python -m bot.accounting.losses")

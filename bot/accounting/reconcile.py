@@ -4,7 +4,7 @@ went back to customers in a date range, and whether the ledgers balance.
 The report is a list of sections (``SECTIONS``). A section is any function
 ``(session, start, end) -> section`` where the section has a ``title``, printed ``lines``
 and ``problems`` (failed checks; empty when its ledger balances) — e.g. ``Section`` here,
-or ``bot.accounting.losses.LossesSection``. To report something more, append its function
+or ``bot.accounting.loss_report.LossesSection``. To report something more, append its function
 to ``SECTIONS`` (or pass ``sections=`` to ``reconcile``).
 
 The figures cover the range ``[start, end)``; the checks cover the whole ledger, since a
@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import messages
-from bot.accounting.losses import losses_section
+from bot.accounting.loss_report import losses_section
 from bot.db import (
     BalanceEntry,
     Coupon,

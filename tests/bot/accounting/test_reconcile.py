@@ -26,11 +26,6 @@ from tests.bot.cases.claims import customer_id, line, photo
 from tests.bot.refunds.support import fake_pay, use_wechat_pay  # noqa: F401 (a fixture)
 
 
-@pytest.fixture
-def now(app_db):
-    return app_db.seeded_at + timedelta(minutes=5)
-
-
 def claim(session, app_db, now, sender, product, reason, quantity, resolution, color=None):
     return ClaimDraft(customer_id(session, sender), line(session, sender, product, now).line_id,
                       reason, Decimal(quantity), unopened=True if reason is Reason.NO_REASON

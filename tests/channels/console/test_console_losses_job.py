@@ -15,7 +15,7 @@ from bot.evidence import store_photo
 from bot.orders import recent_lines
 from bot.policy import load_policy
 from channels.console.losses_job import LossBookingJob
-from tests.bot.accounting.test_stock_and_losses import customer
+from tests.bot.accounting.support import customer
 from tests.images import encode, photo
 
 
