@@ -146,21 +146,22 @@ def issue_case_coupon(session: Session, case: ReturnCase, *, amount: Decimal, ki
 
 
 def request_refund(session: Session, case: ReturnCase, *, actor: str, at: datetime) -> Refund:
-    """Records the case's refund in the ledger, moves the approved case to REFUND_PENDING
-    and pays the refund where that can be done at once (``bot.refunds.ledger``): store
-    balance and coupon refunds succeed (the case becomes REFUNDED), an original-payment
-    refund waits for WeChat Pay or, without it, for an agent's manual payout.
+    """Records the case's refund in the ledger (``bot.refunds.cap``), moves the approved
+    case to REFUND_PENDING and pays the refund where that can be done at once
+    (``bot.refunds.ledger``): store balance and coupon refunds succeed (the case becomes
+    REFUNDED), an original-payment refund waits for WeChat Pay or, without it, for an
+    agent's manual payout.
 
     Raises:
         InvalidTransition: the case is not approved.
         RefundError: the ledger refuses it (e.g. more than was paid for the line).
     """
-    from bot.refunds import ledger
+    from bot.refunds import cap, ledger
 
     if case.state is not CaseState.APPROVED:
         raise InvalidTransition(case.state, CaseState.REFUND_PENDING)
-    refund = ledger.create_refund(session, case, amount=case.refund_amount,
-                                  destination=case.resolution, actor=actor, at=at)
+    refund = cap.create_refund(session, case, amount=case.refund_amount,
+                               destination=case.resolution, actor=actor, at=at)
     transition(session, case, CaseState.REFUND_PENDING, actor=actor, at=at,
                note=f"refund {case.refund_amount}")
     ledger.start_payout(session, refund, actor=actor, at=at)

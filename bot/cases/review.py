@@ -117,10 +117,10 @@ def _amount(amount: object, limit: Decimal) -> Decimal:
 def refundable(session: Session, case: ReturnCase) -> Decimal:
     """The most ``case`` may refund: what was paid for its order line, less the refunds
     already claimed on it (pending or paid, any case). The ledger enforces the same cap
-    in the database when the refund is recorded (``bot.refunds.ledger``)."""
-    from bot.refunds import ledger
+    in the database when the refund is recorded (``bot.refunds.cap``)."""
+    from bot.refunds import cap
 
-    return ledger.remaining(session, case.order_line)
+    return cap.remaining(session, case.order_line)
 
 
 def approve(

@@ -6,7 +6,7 @@ The ledger's invariants live in the database, not only in Python:
 * ``order_line_refund_totals`` holds, per order line, what was paid and what refunds
   have claimed, in whole cents; a CHECK keeps ``refunded_cents <= paid_cents`` and every
   refund reserves its amount with a conditional UPDATE, so concurrent requests cannot
-  together refund more than was paid (``bot.refunds.ledger``).
+  together refund more than was paid (``bot.refunds.cap``).
 * ``refunds.out_refund_no`` is unique: the idempotency key sent to the payment gateway.
 * ``balance_entries.refund_id`` is unique (one credit per refund) and
   ``customer_balances.balance_cents`` cannot go negative.

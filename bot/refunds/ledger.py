@@ -1,12 +1,8 @@
-"""The refund ledger: requesting a refund, paying it to its destination, the manual
-follow-up queue, and the per-order-line cap.
+"""The refund ledger: paying a requested refund to its destination, WeChat Pay's outcomes,
+staff's changes and the manual follow-up queue.
 
-A refund is created ``pending`` with an idempotency key (``out_refund_no``) after its
-amount is reserved against the order line: a conditional UPDATE of the line's total that
-only succeeds while ``refunded + amount <= paid`` (and a CHECK on the row behind it), so
-even concurrent requests can never refund more than was paid for a line.
-
-Then it is paid where it goes (``start_payout``):
+A refund is requested within what was paid for its order line (``bot.refunds.cap``); then
+it is paid where it goes (``start_payout``):
 
 * store balance and coupon: at once, in the same transaction (the refund ``succeeded``);
 * original payment with WeChat Pay configured: left ``pending`` for the payout job
@@ -29,25 +25,15 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.cases.errors import RefundAlreadyPaid
 from bot.cases.states import add_event, transition
-from bot.db import OrderLine, OrderLineRefundTotal, Refund, RefundState, ReturnCase
+from bot.db import OrderLine, Refund, RefundState, ReturnCase
 from bot.enums import CaseState, Resolution
-from bot.refunds import balance, coupons
-from bot.refunds.dbutil import insert_if_missing, moved
-from bot.refunds.errors import (
-    AmountAbovePaid,
-    AmountMismatch,
-    CaseNotRefundable,
-    DestinationInvalid,
-    NoteRequired,
-    RefundNotFound,
-    RefundNotManual,
-)
-from bot.refunds.money import ZERO, cents, paid_for, refund_amount, yuan
+from bot.refunds import balance, cap, coupons
+from bot.refunds.dbutil import moved
+from bot.refunds.errors import AmountMismatch, NoteRequired, RefundNotFound, RefundNotManual
+from bot.refunds.money import refund_amount
 from bot.settings import get_settings
 
 S = RefundState
-DESTINATIONS = (Resolution.REFUND_ORIGINAL, Resolution.REFUND_BALANCE, Resolution.COUPON)
-REFUNDABLE = frozenset({CaseState.APPROVED, CaseState.REFUND_PENDING})
 # Not yet paid and never sent to the gateway: the destination may still change.
 CHANGEABLE = (S.PENDING.value, S.MANUAL.value)
 # Still owed to the customer.
@@ -75,107 +61,6 @@ EVENT_MANUAL = "refund_manual"
 def gateway_configured() -> bool:
     """Whether original-payment refunds go to WeChat Pay (else: to a person)."""
     return get_settings().wechat_pay is not None
-
-
-# ---------------------------------------------------------------- the per-line cap
-
-
-def line_totals(session: Session, line: OrderLine) -> tuple[Decimal, Decimal]:
-    """(paid, refunded so far) for the order line, in yuan."""
-    row = session.get(OrderLineRefundTotal, line.id, populate_existing=True)
-    if row is None:
-        return paid_for(line), ZERO
-    return yuan(row.paid_cents), yuan(row.refunded_cents)
-
-
-def remaining(session: Session, line: OrderLine) -> Decimal:
-    """What may still be refunded for the order line."""
-    paid, refunded = line_totals(session, line)
-    return max(paid - refunded, ZERO)
-
-
-def _reserve(session: Session, line: OrderLine, amount: Decimal, at: datetime) -> None:
-    """Claims ``amount`` of what was paid for ``line``.
-
-    Raises:
-        AmountAbovePaid: the line's refunds would exceed what was paid for it.
-    """
-    insert_if_missing(session, OrderLineRefundTotal.__table__,
-                      {"order_line_id": line.id, "paid_cents": cents(paid_for(line)),
-                       "refunded_cents": 0, "updated_at": at})
-    amount_cents = cents(amount)
-    total = OrderLineRefundTotal
-    if not moved(session, update(total)
-                 .where(total.order_line_id == line.id,
-                        total.refunded_cents + amount_cents <= total.paid_cents)
-                 .values(refunded_cents=total.refunded_cents + amount_cents, updated_at=at)):
-        paid, refunded = line_totals(session, line)
-        raise AmountAbovePaid(amount, paid, refunded)
-
-
-def _release(session: Session, refund: Refund, at: datetime) -> None:
-    total = OrderLineRefundTotal
-    amount_cents = cents(refund.amount)
-    moved(session, update(total)
-          .where(total.order_line_id == refund.order_line_id,
-                 total.refunded_cents >= amount_cents)
-          .values(refunded_cents=total.refunded_cents - amount_cents, updated_at=at))
-
-
-# ---------------------------------------------------------------- requesting
-
-
-def _destination(destination: object) -> Resolution:
-    try:
-        value = Resolution(destination)
-    except ValueError:
-        raise DestinationInvalid(destination) from None
-    if value not in DESTINATIONS:
-        raise DestinationInvalid(value.value)
-    return value
-
-
-def _key(session: Session, case: ReturnCase) -> str:
-    """The next idempotency key of the case, ``R1024-1``, ``R1024-2``…; read after the
-    line's total is reserved, which serialises refunds of one line (and so of one case)."""
-    count = session.scalar(select(func.count(Refund.id)).where(Refund.case_id == case.id)) or 0
-    return f"{case.ref or f'C{case.id}'}-{count + 1}"
-
-
-def create_refund(session: Session, case: ReturnCase, *, amount: object, destination: object,
-                  actor: str, at: datetime) -> Refund:
-    """Records a pending refund for an approved case, within what was paid for its line.
-
-    Args:
-        session: The caller's unit of work.
-        case: The case, approved (``APPROVED`` or ``REFUND_PENDING``).
-        amount: Yuan, whole cents, positive.
-        destination: ``refund_original``, ``refund_balance`` or ``coupon``.
-        actor: Who asks, e.g. ``"bot"``, ``"staff:3"``, ``"leader:1"``.
-        at: When.
-
-    Raises:
-        CaseNotRefundable: the case is cancelled, rejected or not approved.
-        DestinationInvalid: not a refund destination (e.g. ``exchange``).
-        AmountNotCents, AmountNotPositive: a bad amount.
-        AmountAbovePaid: more than the line's paid price allows, counting every other
-            refund of the line (enforced by the database, also under concurrency).
-    """
-    if case.state not in REFUNDABLE:
-        raise CaseNotRefundable(case.state)
-    target = _destination(destination)
-    value = refund_amount(amount)
-    line = case.order_line
-    _reserve(session, line, value, at)
-    refund = Refund(case_id=case.id, order_line_id=line.id, customer_id=case.customer_id,
-                    out_refund_no=_key(session, case), amount=value, method=target,
-                    state=S.PENDING.value, attempts=0, uncertain=False, created_at=at,
-                    updated_at=at)
-    session.add(refund)
-    session.flush()
-    audit.record(session, actor, "refund.requested", "refund", refund.id, ref=case.ref,
-                 amount=str(value), method=target.value, out_refund_no=refund.out_refund_no)
-    return refund
 
 
 # ---------------------------------------------------------------- paying
@@ -369,7 +254,7 @@ def change_destination(session: Session, refund: Refund, target: Resolution, *, 
         RefundAlreadyPaid: it is paid, or was sent to the gateway (it may be on its way).
         DestinationInvalid: ``target`` is not a refund destination.
     """
-    value = _destination(target)
+    value = cap.refund_destination(target)
     if not moved(session, update(Refund).where(Refund.id == refund.id,
                                                Refund.state.in_(CHANGEABLE),
                                                Refund.attempts == 0)
@@ -383,23 +268,6 @@ def change_destination(session: Session, refund: Refund, target: Resolution, *, 
                  amount=str(refund.amount), method=value.value,
                  previous_method=previous.value)
     start_payout(session, refund, actor=actor, at=at)
-
-
-def cancel(session: Session, refund: Refund, *, actor: str, at: datetime) -> None:
-    """Takes back a refund that was never sent anywhere; its amount is free again.
-
-    Raises:
-        RefundAlreadyPaid: it is paid or was sent to the gateway.
-    """
-    if not moved(session, update(Refund).where(Refund.id == refund.id,
-                                               Refund.state.in_(CHANGEABLE),
-                                               Refund.attempts == 0)
-                 .values(state=S.CANCELLED.value, next_attempt_at=None, updated_at=at)):
-        raise RefundAlreadyPaid(refund.out_refund_no)
-    session.refresh(refund)
-    _release(session, refund, at)
-    audit.record(session, actor, "refund.cancelled", "refund", refund.id,
-                 amount=str(refund.amount), out_refund_no=refund.out_refund_no)
 
 
 # ---------------------------------------------------------------- the manual queue

@@ -17,7 +17,7 @@ from bot.db import Coupon, OrderLineRefundTotal, ReturnCase
 from bot.db.base import utcnow
 from bot.db.migrate import alembic_config, upgrade
 from bot.db.session import get_sessionmaker, unit_of_work
-from bot.refunds import coupons, ledger, payout
+from bot.refunds import cap, coupons, payout
 from bot.refunds.errors import AmountAbovePaid, CouponAlreadyIssued
 from bot.refunds.gateway import WeChatPayGateway
 from bot.seed import seed_demo
@@ -95,9 +95,9 @@ def test_concurrent_refunds_never_exceed_what_was_paid_on_postgres(pg_db, now):
     def request() -> str:
         try:
             with unit_of_work() as session:
-                ledger.create_refund(session, session.get(ReturnCase, case.id),
-                                     amount=Decimal("15.00"), destination="refund_balance",
-                                     actor="staff:1", at=now)
+                cap.create_refund(session, session.get(ReturnCase, case.id),
+                                  amount=Decimal("15.00"), destination="refund_balance",
+                                  actor="staff:1", at=now)
             return "ok"
         except AmountAbovePaid:
             return "refused"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from bot import messages
@@ -25,12 +24,6 @@ from tests.bot.refunds.support import (
 )
 
 POLICY = payout.RetryPolicy(max_attempts=4, base_seconds=30)
-
-
-@pytest.fixture
-def gateway(app_db, fake_pay, monkeypatch):
-    use_wechat_pay(monkeypatch, fake_pay)
-    return WeChatPayGateway(get_settings().wechat_pay)
 
 
 def order_total_cents(refund: Refund) -> int:
