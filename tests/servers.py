@@ -9,7 +9,6 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -20,6 +19,7 @@ import yaml
 from sanic import Sanic
 from sqlalchemy.orm import Session
 
+from bot.bench.processes import wait_http
 from bot.db.base import utcnow
 from bot.db.migrate import upgrade
 from bot.db.session import create_db_engine
@@ -58,16 +58,13 @@ async def served_app(app: Sanic) -> AsyncIterator[str]:
 
 
 def wait_for(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"{url} did not come up in {STARTUP_SECONDS}s:\n{log.read_text()[-4000:]}")
+    """Waits until ``url`` answers, at most ``STARTUP_SECONDS``.
+
+    Raises:
+        RuntimeError: ``process`` exited, or ``url`` did not answer in time; the message
+            shows the end of ``log``.
+    """
+    wait_http(url, [process], log, seconds=STARTUP_SECONDS, log_tail=4000)
 
 
 @dataclass

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.settings import ROOT
@@ -40,27 +41,39 @@ def rss_kb(pid: int) -> int:
     return total + sum(rss_kb(int(child)) for child in children)
 
 
-def wait_http(url: str, processes: list[subprocess.Popen], log: Path) -> None:
-    """Waits until ``url`` answers, at most ``STARTUP_SECONDS``.
+def wait_http(url: str, processes: Sequence[subprocess.Popen], log: Path, *,
+              seconds: float = STARTUP_SECONDS, log_tail: int = 0) -> None:
+    """Waits until ``url`` answers, at most ``seconds``.
+
+    ``url`` answers once a request to it succeeds; no connection, a timeout or an HTTP
+    error status count as not up yet.
 
     Args:
         url: A URL the started server answers once it is up.
         processes: The processes started; none may exit meanwhile.
         log: The log the error points to.
+        seconds: How long to wait at most.
+        log_tail: How many characters of the end of ``log`` the error shows (none if 0).
 
     Raises:
         RuntimeError: A process exited, or ``url`` did not answer in time.
     """
-    deadline = time.monotonic() + STARTUP_SECONDS
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in processes):
-            raise RuntimeError(f"a server exited while starting; see {log}")
+            raise RuntimeError(f"{url}: a server exited while starting; see {log}"
+                               f"{_tail(log, log_tail)}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
         except OSError:
             time.sleep(0.5)
-    raise RuntimeError(f"{url} did not come up in {STARTUP_SECONDS}s; see {log}")
+    raise RuntimeError(f"{url} did not come up in {seconds:g}s; see {log}{_tail(log, log_tail)}")
+
+
+def _tail(log: Path, chars: int) -> str:
+    """The last ``chars`` characters of ``log`` on lines of their own (nothing if 0)."""
+    return f":\n{log.read_text()[-chars:]}" if chars else ""
 
 
 def stop(processes: list[subprocess.Popen]) -> None:

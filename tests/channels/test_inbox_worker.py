@@ -1,6 +1,6 @@
 """The inbox worker handles a bounded number of messages at once and leaves the rest due
 for any process with room (its retries and lease take-overs are in
-tests/channels/wechat/test_wechat_webhook.py)."""
+tests/channels/wechat/test_wechat_webhook_retries.py)."""
 from __future__ import annotations
 
 import asyncio

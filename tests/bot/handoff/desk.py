@@ -1,13 +1,15 @@
 """Opening tickets and looking at what the desk would see, for the handoff tests."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from bot.db import AuditEntry, HandoffTicket, StaffAccount, TicketNote
 from bot.db.session import unit_of_work
 from bot.handoff import tickets
+
+AGENT_NAME = "客服小李"  # agent1, the ``agent`` fixture
 
 
 def staff_id(username: str) -> int:
@@ -32,6 +34,14 @@ def open_new(conversation_id: str, at: datetime, *, priority: int = 20,
             session, new_ticket(conversation_id, reason=reason, priority=priority), at)
         assert created
         return ticket.id
+
+
+def claimed_by_agent(at: datetime, agent: int, conversation_id: str = "demo-1") -> int:
+    """Opens a ticket at ``at`` that ``agent`` claims a minute later; returns its id."""
+    ticket_id = open_new(conversation_id, at)
+    with unit_of_work() as session:
+        tickets.claim(session, ticket_id, agent, at + timedelta(minutes=1))
+    return ticket_id
 
 
 def load(ticket_id: int) -> HandoffTicket:

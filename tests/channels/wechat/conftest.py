@@ -1,4 +1,5 @@
-"""Fixtures for the WeChat channel tests: a fake WeChat API and settings pointing at it."""
+"""Fixtures for the WeChat channel tests: a fake WeChat API, settings pointing at it, and
+the webhook with a customer bound to a WeChat user (``hook``)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -8,6 +9,7 @@ import pytest
 from bot.settings import WeChatSettings
 from channels.wechat.client import ApiClient
 from tests.channels.fake_wechat import APP_ID, APP_SECRET, TOKEN, FakeWeChat
+from tests.channels.wechat.webhook_support import hook  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
