@@ -302,6 +302,10 @@ class WebhookGuard:
             logger.warning("%s: a body of %s bytes from %s refused (limit %s)", self.name,
                            declared, address, self.max_body_bytes)
             self.failed(request)
+            if stream is not None:
+                # The body stays unread, so the connection cannot carry another request:
+                # the answer says "Connection: close" and a client does not reuse it.
+                stream.keep_alive = False
             raise Refused(413, TOO_LARGE.format(limit=self.max_body_bytes))
 
     def failed(self, request: Request) -> None:

@@ -102,6 +102,7 @@ async def test_an_oversized_body_is_refused_before_rasa_sees_it(clock):
         async with http.post(server.url + WEBHOOK,
                              json={"sender": "demo-1", "message": padding}) as answer:
             status, body = answer.status, await answer.json(content_type=None)
+            connection = answer.headers.get("Connection")
 
         chunked_status = await _chunked_post(server.url, WEBHOOK, 80 * 1024)
 
@@ -109,6 +110,7 @@ async def test_an_oversized_body_is_refused_before_rasa_sees_it(clock):
 
     assert status == 413 and body["error"] == "too_large"
     assert str(MAX_BODY_BYTES) in body["message"]
+    assert connection == "close", "the unread body makes the connection unusable"
     assert chunked_status == 413
     assert fine[0] == 200 and server.agent.texts == ["草莓烂了"]
 
