@@ -13,6 +13,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from bot.nlu.normalise import normalise
+from bot.nlu.sparse_linear import OneDocumentProbabilities, OneDocumentTfidf
 
 
 class IntentModel:
@@ -21,10 +22,9 @@ class IntentModel:
     def __init__(self, vectoriser: TfidfVectorizer, classifier: LogisticRegression) -> None:
         self.vectoriser = vectoriser
         self.classifier = classifier
-
-    @property
-    def intents(self) -> list[str]:
-        return [str(name) for name in self.classifier.classes_]
+        self.intents = [str(name) for name in classifier.classes_]
+        self._features = OneDocumentTfidf(vectoriser)
+        self._probabilities = OneDocumentProbabilities(classifier)
 
     @classmethod
     def train(cls, texts: list[str], intents: list[str], c: float = 10.0,
@@ -40,7 +40,7 @@ class IntentModel:
 
     def rank(self, text: str, top: int = 10) -> list[tuple[str, float]]:
         """The ``top`` most likely intents, most likely first."""
-        probabilities = self.classifier.predict_proba(self.vectoriser.transform([normalise(text)]))[0]
+        probabilities = self._probabilities.probabilities(*self._features.transform(normalise(text)))
         order = np.argsort(probabilities)[::-1][:top]
         return [(self.intents[i], float(probabilities[i])) for i in order]
 

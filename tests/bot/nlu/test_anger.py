@@ -10,6 +10,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.anger import AngerModel
 from bot.nlu.components import AngerClassifier
+from bot.nlu.normalise import normalise
 
 ANGRY = [
     "你们卖的什么破烂草莓！！！退钱！", "垃圾平台，骗子！", "再不处理我就打12315投诉你们",
@@ -49,6 +50,16 @@ def test_very_long_text_still_scores_in_range(model):
     result = model.score("气死了！" * 3000)
 
     assert 0.0 <= result.score <= 1.0
+
+
+@pytest.mark.parametrize("tokens", [None, ["草莓", "烂", "了", "！"]])
+def test_one_message_scores_as_scikit_learn_scores_it(model, tokens):
+    """``score`` computes one message's features itself; the training path's batch
+    scoring through scikit-learn gives the same number."""
+    for text in ANGRY + CALM + ["草莓烂了！", "气死了！" * 300]:
+        clean = normalise(text)
+        batch = model._scores([clean], [tokens] if tokens is not None else None)[0]
+        assert model.score(text, tokens).score == pytest.approx(batch, abs=1e-12)
 
 
 def test_the_model_survives_saving_and_loading(model, tmp_path):
