@@ -22,6 +22,7 @@ from bot.db.session import unit_of_work
 from bot.messaging import first_time, inbox
 from bot.messaging.inbox import InboxItem
 from bot.settings import RateLimitSettings, TelegramSettings, get_settings
+from channels.accepting import in_accepting_thread
 from channels.inbox_worker import InboxWorker
 from channels.ratelimit import SLOW_DOWN, WebhookGuard, address_buckets, sender_buckets
 from channels.telegram.client import make_bot
@@ -157,8 +158,8 @@ class TelegramInput(InputChannel):
         allowed = decision is None or decision.allowed
         queued = update.to_dict() if allowed and inbound.sender_id is not None else None
         try:
-            fresh = await asyncio.to_thread(_accept, key, inbound.sender_id, queued,
-                                            self._clock())
+            fresh = await in_accepting_thread(_accept, key, inbound.sender_id, queued,
+                                              self._clock())
         except Exception:
             logger.exception("telegram: update %s not recorded; Telegram will retry",
                              update.update_id)

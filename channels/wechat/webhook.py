@@ -18,6 +18,7 @@ from bot.db.session import unit_of_work
 from bot.messaging import first_time, inbox
 from bot.messaging.inbox import InboxItem
 from bot.settings import WeChatSettings
+from channels.accepting import in_accepting_thread
 from channels.inbox_worker import InboxWorker
 from channels.ratelimit import SLOW_DOWN, TokenBuckets
 from channels.wechat import wire
@@ -129,8 +130,8 @@ class WeChatWebhook:
         decision = self.senders.take(inbound.openid) if self.senders is not None else None
         allowed = decision is None or decision.allowed
         queued = inbound if allowed and inbound.kind is not Kind.IGNORE else None
-        acceptance = await asyncio.to_thread(_accept, f"nonce:{timestamp}:{nonce}",
-                                             inbound.key, queued)
+        acceptance = await in_accepting_thread(_accept, f"nonce:{timestamp}:{nonce}",
+                                               inbound.key, queued)
         if acceptance is Acceptance.REPLAYED_NONCE:
             logger.warning("wechat: refused a POST: replayed nonce %s", nonce)
             return Answer(403, "forbidden")

@@ -3,6 +3,8 @@ de-duplication, unreadable bodies, safe mode, and the channel as configured (or 
 the environment."""
 from __future__ import annotations
 
+import asyncio
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -45,6 +47,23 @@ async def test_bad_requests_are_refused_and_nothing_processed(hook, change, stat
     assert answer.status == status
     await hook.drain()
     assert assistant.turns == [] and _count(InboundKey) == 0
+
+
+async def test_wechat_is_answered_while_every_default_worker_thread_is_busy(hook):
+    """Under load the tracker store's reads and saves can hold all of the event loop's
+    default threads (waiting for the database); the acceptance does not queue behind them."""
+    loop = asyncio.get_running_loop()
+    release = threading.Event()
+    busy = [loop.run_in_executor(None, release.wait) for _ in range(64)]
+    user = _user(hook.settings)
+    query, body = user.signed(user.xml("text", Content="你好"))
+    try:
+        answer = await asyncio.wait_for(hook.receive(query, body, Assistant()), 10)
+    finally:
+        release.set()
+        await asyncio.gather(*busy)
+
+    assert answer.status == 200 and _count(InboundKey) == 2
 
 
 async def test_a_replayed_nonce_is_refused(hook):
