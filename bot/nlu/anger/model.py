@@ -246,11 +246,12 @@ class AngerModel:
     def _score_one(self, clean: str, document: str | list[str]) -> float:
         """``_scores`` for one message, without scikit-learn's per-call checks: the
         same feature blocks (characters, words, signals) side by side."""
-        chars, words_, signal = self._chars.transform(clean), self._words.transform(document), \
-            signals(clean) * SIGNAL_WEIGHT
-        indices = np.concatenate([chars[0], words_[0] + self._offsets[1],
+        char_indices, char_weights = self._chars.transform(clean)
+        word_indices, word_weights = self._words.transform(document)
+        signal = signals(clean) * SIGNAL_WEIGHT
+        indices = np.concatenate([char_indices, word_indices + self._offsets[1],
                                   np.arange(len(signal)) + self._offsets[2]])
-        weights = np.concatenate([chars[1], words_[1], signal])
+        weights = np.concatenate([char_weights, word_weights, signal])
         return self._probabilities.probabilities(indices, weights)[1]
 
     def save(self, path: Path) -> None:
