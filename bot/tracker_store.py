@@ -92,7 +92,8 @@ class ResilientSQLTrackerStore(UrlSQLTrackerStore):
         query, no tracker read (``channels.rest_idempotency``)."""
         def look() -> bool:
             with self.engine.connect() as connection:
-                return has_user_message(connection, sender_id, message_id)
+                return has_user_message(connection, sender_id, message_id,
+                                        table_exists=True)
 
         return await _once_more_if_disconnected(lambda: asyncio.to_thread(look))
 

@@ -95,10 +95,15 @@ def conversation_events(connection: Connection, sender_id: str, first_id: int,
     return [StoredEvent(row.id, row.sender_id, _decode(row.data)) for row in rows]
 
 
-def has_user_message(connection: Connection, sender_id: str, message_id: str) -> bool:
+def has_user_message(connection: Connection, sender_id: str, message_id: str, *,
+                     table_exists: bool = False) -> bool:
     """Whether ``sender_id``'s tracker holds a user message with ``message_id`` (a
-    message a channel hands to Rasa again, after a crash, must not be handled twice)."""
-    if not has_events_table(connection):
+    message a channel hands to Rasa again, after a crash, must not be handled twice).
+
+    ``table_exists`` skips asking the database whether the events table is there yet
+    (the tracker store itself created it).
+    """
+    if not table_exists and not has_events_table(connection):
         return False
     needle = json.dumps({"message_id": message_id})[1:-1]  # as Rasa writes it
     pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

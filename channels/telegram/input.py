@@ -29,7 +29,7 @@ from channels.telegram.client import make_bot
 from channels.telegram.courier import CHANNEL, Courier
 from channels.telegram.dispatch import Dispatcher, OnNewMessage
 from channels.telegram.output import TelegramOutput
-from channels.telegram.updates import Kind, classify
+from channels.telegram.updates import Inbound, Kind, classify
 from channels.telegram.webhook import (
     MAX_BODY_BYTES,
     SECRET_HEADER,
@@ -192,14 +192,16 @@ class TelegramInput(InputChannel):
         self._on_new_message = on_new_message
         self.inbox.start()
 
+    def _inbound(self, item: InboxItem) -> Inbound:
+        return classify(Update.de_json(item.payload["update"], self.bot))
+
     async def _handle_item(self, item: InboxItem) -> None:
         if self._on_new_message is None:
             raise RuntimeError("the channel is not attached to Rasa yet")
-        inbound = classify(Update.de_json(item.payload["update"], self.bot))
-        await self._dispatcher.act(inbound, item.key, self._on_new_message)
+        await self._dispatcher.act(self._inbound(item), item.key, self._on_new_message)
 
     async def _give_up(self, item: InboxItem) -> None:
-        inbound = classify(Update.de_json(item.payload["update"], self.bot))
+        inbound = self._inbound(item)
         await TelegramOutput(self.courier).send_text_message(
             item.sender, replies.PHOTO_DOWNLOAD_FAILED if inbound.kind is Kind.PHOTO
             else replies.TECHNICAL_PROBLEM)
@@ -222,7 +224,14 @@ class TelegramInput(InputChannel):
     async def stop(self, timeout: float = 10.0) -> None:
         """Lets updates in hand finish (up to ``timeout``), then stops the inbox worker
         and the retry loop; updates not begun stay in the inbox for the next start."""
-        await asyncio.wait_for(self.inbox.stop(), timeout)
+        # Not asyncio.wait_for: its TimeoutError would skip the courier's and the bot's
+        # shutdown below, and on Python 3.10 it can swallow a cancellation (bpo-42130).
+        stopping = asyncio.ensure_future(self.inbox.stop())
+        _, late = await asyncio.wait({stopping}, timeout=timeout)
+        if late:
+            logger.warning("telegram: updates still in hand after %s s are left to the "
+                           "next start", timeout)
+            stopping.cancel()
         await self._wait_for_tasks(timeout)
         if self.courier is not None:
             await self.courier.stop()

@@ -1,6 +1,7 @@
 """The Telegram webhook: checks, parsing, de-duplication, and what reaches Rasa."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import timedelta
@@ -262,6 +263,26 @@ async def test_updates_from_one_user_are_handled_in_arrival_order(channel, rasa)
     await channel.wait_idle(10)
 
     assert rasa.texts == ["一", "二", "三", "四"]
+
+
+async def test_a_stop_that_times_out_still_shuts_down_and_keeps_the_update(channel):
+    """An update still in hand when the stop's time is up is left in the inbox for the
+    next start, and the rest of the channel (the outbox's retry loop) stops all the same."""
+    entered = asyncio.Event()
+
+    async def stuck(_message) -> None:
+        entered.set()
+        await asyncio.Event().wait()
+
+    status, _ = await channel.receive(_body(text_update(41, 42, "在吗")), SECRET, stuck)
+    assert status == 200
+    await asyncio.wait_for(entered.wait(), 10)
+    channel.courier.start()
+
+    await asyncio.wait_for(channel.stop(0.2), 5)
+
+    assert channel.courier._loop is None, "the outbox's retry loop stopped"
+    assert _inbox_states() != ["done"], "the update waits for the next start"
 
 
 async def test_rasa_replies_go_back_to_the_chat(channel, rasa, fake_telegram):
