@@ -5,6 +5,8 @@ rolls back when it raises. Nothing keeps a session beyond its block.
 """
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -12,10 +14,14 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from bot.settings import get_settings
+
+#: How long a SQLite statement waits for a lock another connection holds.
+BUSY_TIMEOUT_MS = 10_000
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -40,7 +46,7 @@ def _configure_sqlite(engine: Engine) -> None:
         # WAL lets the Rasa server and the action server use one file at once.
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 
 
@@ -55,7 +61,8 @@ def create_db_engine(url: str) -> Engine:
         # A pooled connection is used by one thread at a time, so it may change threads.
         engine = create_engine(url, future=True, poolclass=QueuePool, pool_size=5,
                                max_overflow=10,
-                               connect_args={"timeout": 10, "check_same_thread": False})
+                               connect_args={"timeout": BUSY_TIMEOUT_MS / 1000,
+                                             "check_same_thread": False})
         _configure_sqlite(engine)
         return engine
     return create_engine(url, future=True, pool_pre_ping=True)
@@ -68,12 +75,49 @@ def get_sessionmaker(url: str | None = None) -> sessionmaker:
     return sessionmaker(bind=engine, future=True, expire_on_commit=False)
 
 
+#: How long ``unit_of_work(lock_first=True)`` asks for SQLite's write lock.
+WRITE_LOCK_SECONDS = BUSY_TIMEOUT_MS / 1000
+_WRITE_LOCK_POLL = 0.001
+
+
 @contextmanager
-def unit_of_work(factory: sessionmaker | None = None) -> Iterator[Session]:
-    """Yields a session inside a transaction that commits or rolls back."""
+def unit_of_work(factory: sessionmaker | None = None, *,
+                 lock_first: bool = False) -> Iterator[Session]:
+    """Yields a session inside a transaction that commits or rolls back.
+
+    Args:
+        factory: The session factory (the configured database's by default).
+        lock_first: On SQLite, take the database's write lock before the block runs,
+            asking for it every millisecond. SQLite's own busy handler sleeps up to 100 ms
+            between tries, and under load a waiting writer kept missing the moments the
+            lock was free: for transactions someone is waiting on (a webhook's
+            acknowledgement). Nothing changes on other databases.
+    """
     session: Session = (factory or get_sessionmaker())()
     try:
         with session.begin():
+            if lock_first:
+                _take_sqlite_write_lock(session)
             yield session
     finally:
         session.close()
+
+
+def _take_sqlite_write_lock(session: Session) -> None:
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    deadline = time.monotonic() + WRITE_LOCK_SECONDS
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() >= deadline:
+                    raise OperationalError("BEGIN IMMEDIATE", None, error) from error
+            time.sleep(_WRITE_LOCK_POLL)
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.db import InboundKey
@@ -12,20 +12,20 @@ from bot.db.base import utcnow
 from bot.db.session import unit_of_work
 from bot.messaging import inbox
 
+_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
 
 def first_time(session: Session, channel: str, key: str, now: datetime) -> bool:
     """Records ``key`` for ``channel``; ``False`` if it was recorded before.
 
     The unique constraint decides, so two servers receiving the same retry at the
-    same moment cannot both accept it.
+    same moment cannot both accept it. A key recorded before is skipped by the insert
+    itself (``ON CONFLICT DO NOTHING``): no savepoint, and the transaction goes on.
     """
-    try:
-        with session.begin_nested():
-            session.add(InboundKey(channel=channel, key=key[:200], received_at=now))
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    dialect = session.get_bind().dialect.name
+    statement = _INSERTS[dialect](InboundKey).values(channel=channel, key=key[:200],
+                                                     received_at=now)
+    return session.execute(statement.on_conflict_do_nothing()).rowcount == 1
 
 
 def forget(session: Session, channel: str, key: str) -> None:

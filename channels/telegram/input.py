@@ -7,22 +7,23 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.orm import Session
 from telegram import Update
 from telegram.error import TelegramError
 
 from bot import messages as replies
 from bot.db.base import utcnow
-from bot.db.session import unit_of_work
 from bot.messaging import first_time, inbox
 from bot.messaging.inbox import InboxItem
 from bot.settings import RateLimitSettings, TelegramSettings, get_settings
-from channels.accepting import in_accepting_thread
+from channels.accepting import accepted
 from channels.inbox_worker import InboxWorker
 from channels.ratelimit import SLOW_DOWN, WebhookGuard, address_buckets, sender_buckets
 from channels.telegram.client import make_bot
@@ -43,17 +44,16 @@ from channels.telegram.webhook import (
 logger = logging.getLogger(__name__)
 
 
-def _accept(key: str, sender: str | None, update: dict[str, Any] | None, now: datetime
-            ) -> bool:
-    """One transaction: the update's key recorded once and, with ``update``, the update
-    queued in the inbox, so what Telegram is told 200 for is never only in memory.
-    Returns whether the update is new."""
-    with unit_of_work() as session:
-        if not first_time(session, CHANNEL, key, now):
-            return False
-        if update is not None:
-            inbox.add(session, CHANNEL, sender, key, {"update": update}, now)
-        return True
+def _accept(session: Session, key: str, sender: str | None, update: dict[str, Any] | None,
+            now: datetime) -> bool:
+    """The update's key recorded once and, with ``update``, the update queued in the
+    inbox, in one transaction (``channels.accepting``), so what Telegram is told 200 for
+    is never only in memory. Returns whether the update is new."""
+    if not first_time(session, CHANNEL, key, now):
+        return False
+    if update is not None:
+        inbox.add(session, CHANNEL, sender, key, {"update": update}, now)
+    return True
 
 
 class TelegramInput(InputChannel):
@@ -158,8 +158,8 @@ class TelegramInput(InputChannel):
         allowed = decision is None or decision.allowed
         queued = update.to_dict() if allowed and inbound.sender_id is not None else None
         try:
-            fresh = await in_accepting_thread(_accept, key, inbound.sender_id, queued,
-                                              self._clock())
+            fresh = await accepted(partial(_accept, key=key, sender=inbound.sender_id,
+                                           update=queued, now=self._clock()))
         except Exception:
             logger.exception("telegram: update %s not recorded; Telegram will retry",
                              update.update_id)

@@ -8,17 +8,18 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from functools import partial
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
+from sqlalchemy.orm import Session
 
 from bot import messages as texts
 from bot.db.base import utcnow
-from bot.db.session import unit_of_work
 from bot.messaging import first_time, inbox
 from bot.messaging.inbox import InboxItem
 from bot.settings import WeChatSettings
-from channels.accepting import in_accepting_thread
+from channels.accepting import accepted
 from channels.inbox_worker import InboxWorker
 from channels.ratelimit import SLOW_DOWN, TokenBuckets
 from channels.wechat import wire
@@ -57,19 +58,19 @@ class Acceptance(str, Enum):
     SEEN_BEFORE = "seen before"
 
 
-def _accept(nonce_key: str, key: str, inbound: Inbound | None) -> Acceptance:
-    """One transaction: the nonce and the message key recorded once each, and with
-    ``inbound`` the message queued in the inbox, so what WeChat is told "success" for is
-    never only in memory."""
-    with unit_of_work() as session:
-        now = utcnow()
-        if not first_time(session, CHANNEL, nonce_key, now):
-            return Acceptance.REPLAYED_NONCE
-        if not first_time(session, CHANNEL, key, now):
-            return Acceptance.SEEN_BEFORE
-        if inbound is not None:
-            inbox.add(session, CHANNEL, inbound.openid, inbound.key, inbound.as_payload(), now)
-        return Acceptance.ACCEPTED
+def _accept(session: Session, nonce_key: str, key: str, inbound: Inbound | None
+            ) -> Acceptance:
+    """The nonce and the message key recorded once each and, with ``inbound``, the message
+    queued in the inbox, in one transaction (``channels.accepting``), so what WeChat is
+    told "success" for is never only in memory."""
+    now = utcnow()
+    if not first_time(session, CHANNEL, nonce_key, now):
+        return Acceptance.REPLAYED_NONCE
+    if not first_time(session, CHANNEL, key, now):
+        return Acceptance.SEEN_BEFORE
+    if inbound is not None:
+        inbox.add(session, CHANNEL, inbound.openid, inbound.key, inbound.as_payload(), now)
+    return Acceptance.ACCEPTED
 
 
 class WeChatWebhook:
@@ -130,8 +131,8 @@ class WeChatWebhook:
         decision = self.senders.take(inbound.openid) if self.senders is not None else None
         allowed = decision is None or decision.allowed
         queued = inbound if allowed and inbound.kind is not Kind.IGNORE else None
-        acceptance = await in_accepting_thread(_accept, f"nonce:{timestamp}:{nonce}",
-                                               inbound.key, queued)
+        acceptance = await accepted(partial(_accept, nonce_key=f"nonce:{timestamp}:{nonce}",
+                                            key=inbound.key, inbound=queued))
         if acceptance is Acceptance.REPLAYED_NONCE:
             logger.warning("wechat: refused a POST: replayed nonce %s", nonce)
             return Answer(403, "forbidden")

@@ -1,6 +1,7 @@
 """The product on PostgreSQL: schema, seed, cases, actions and Rasa's tracker store."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from decimal import Decimal
 
@@ -11,14 +12,16 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.cases import ClaimDraft, open_case
 from bot.customers import identify
-from bot.db import AuditEntry, ReturnCase
+from bot.db import AuditEntry, InboundKey, ReturnCase
 from bot.db.base import utcnow
 from bot.db.migrate import alembic_config, upgrade
 from bot.db.session import create_db_engine, get_sessionmaker, unit_of_work
 from bot.enums import CaseState, Reason, Resolution
+from bot.messaging import first_time
 from bot.policy import load_policy
 from bot.seed import seed_demo
 from bot.settings import get_settings
+from channels.accepting import GroupCommit
 from tests.actions.lookups import line_id
 from tests.actions.trackers import run, tracker
 
@@ -68,6 +71,27 @@ def test_a_case_opens_once_on_postgres(on_postgres):
     with unit_of_work() as session:
         assert session.scalar(select(func.count(AuditEntry.id))
                               .where(AuditEntry.action.like("case.%"))) == 2
+
+
+async def test_webhook_acceptances_on_postgres_record_each_message_once(on_postgres):
+    """A group of acceptances in one PostgreSQL transaction: a message key seen before
+    is skipped without aborting the transaction, and a failing acceptance is left out."""
+    def accept(key: str):
+        return lambda session: first_time(session, "wechat", key, utcnow())
+
+    def broken(session):
+        first_time(session, "wechat", "broken", utcnow())
+        raise ValueError("unreadable payload")
+
+    accepting = GroupCommit()
+    outcomes = await asyncio.gather(
+        *(accepting.run(work) for work in (accept("m1"), accept("m1"), broken, accept("m2"))),
+        return_exceptions=True)
+
+    assert outcomes[0] is True and outcomes[1] is False and outcomes[3] is True
+    assert isinstance(outcomes[2], ValueError)
+    with unit_of_work() as session:
+        assert sorted(session.scalars(select(InboundKey.key))) == ["m1", "m2"]
 
 
 def test_the_database_itself_refuses_a_second_live_case_for_the_same_claim(on_postgres):
