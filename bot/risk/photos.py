@@ -16,10 +16,12 @@ picked up) cannot show what the customer received. No camera time: nothing is sa
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, any_, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from bot.db import Customer, Evidence, EvidenceCropHash, ReturnCase
@@ -86,14 +88,24 @@ def _crop_frames(session: Session, evidence_id: int) -> list[FrameHash]:
     return [frame for frame in map(_frame, rows) if frame is not None]
 
 
-def _band_filter(model, frames: list[FrameHash]):
+def _band_filter(session: Session, model, frames: list[FrameHash]):
     """Rows sharing, on some band, a value within the lookup radius of any of ``frames``."""
     conditions = []
     for index in range(BANDS):
         values = sorted({value for frame in frames
                          for value in band_neighbours(bands(frame.coarse)[index])})
-        conditions.append(getattr(model, f"phash_band{index}").in_(values))
+        conditions.append(_one_of(session, getattr(model, f"phash_band{index}"), values))
     return or_(*conditions)
+
+
+def _one_of(session: Session, column, values: list[int]):
+    """``column IN values`` with the values as one parameter: a JSON array on SQLite, an
+    array on PostgreSQL. A photo's lookup has up to 4,932 values, and binding each one
+    cost SQLAlchemy more than the indexed lookups themselves (5 ms of 11 at 1,000 photos)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(Integer)))
+    listed = func.json_each(json.dumps(values)).table_valued("value")
+    return column.in_(select(listed.c.value))
 
 
 def _close(a: FrameHash, b: FrameHash, bits: int) -> int | None:
@@ -125,19 +137,19 @@ def similar_evidence(session: Session, evidence: Evidence, bits: int) -> dict[in
     columns = (Evidence.id, Evidence.phash, Evidence.phash_fine)
     # Full frame against other photos' full frames.
     for row in session.execute(select(*columns).where(
-            _band_filter(Evidence, [full]), Evidence.id != evidence.id)):
+            _band_filter(session, Evidence, [full]), Evidence.id != evidence.id)):
         other = _frame(row)
         keep(row.id, other and _close(full, other, bits))
     # Full frame against other photos' sub-frames: this photo is a crop of an earlier one.
     for row in session.execute(
             select(EvidenceCropHash.evidence_id, EvidenceCropHash.phash, EvidenceCropHash.phash_fine)
-            .where(_band_filter(EvidenceCropHash, [full]),
+            .where(_band_filter(session, EvidenceCropHash, [full]),
                    EvidenceCropHash.evidence_id != evidence.id)):
         keep(row.evidence_id, _close(full, _frame(row), bits))
     # Sub-frames against other photos' full frames: an earlier photo is a crop of this one.
     if crops:
         for row in session.execute(select(*columns).where(
-                _band_filter(Evidence, crops), Evidence.id != evidence.id)):
+                _band_filter(session, Evidence, crops), Evidence.id != evidence.id)):
             other = _frame(row)
             if other is not None:
                 for crop in crops:

@@ -167,7 +167,7 @@ def test_the_lookup_searches_the_band_indexes_instead_of_scanning(app_db, eviden
     with unit_of_work() as session:
         mine = session.get(Evidence, store(session, evidence_dir, "demo-1", encode(ORIGINAL, "JPEG")))
         for model, table in ((Evidence, "evidence"), (EvidenceCropHash, "evidence_crop_hashes")):
-            query = select(model.id).where(_band_filter(model, [_frame(mine)]))
+            query = select(model.id).where(_band_filter(session, model, [_frame(mine)]))
             sql = str(query.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
             plan = " | ".join(row[-1] for row in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
             for band in range(4):
