@@ -11,8 +11,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.db import HandoffTicket
-from bot.db.base import utcnow
 from bot.db import session as db_session
+from bot.db.base import utcnow
 from bot.db.session import unit_of_work
 from bot.handoff import tickets
 
