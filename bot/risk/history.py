@@ -74,32 +74,29 @@ class HistoryScore:
         return self.score >= self.review_score
 
 
-def _returns(customer_id: int, since: datetime):
-    return select(func.count(ReturnCase.id)).where(
-        ReturnCase.customer_id == customer_id,
-        ReturnCase.created_at >= since,
-        ReturnCase.state != CaseState.CANCELLED,
-        ReturnCase.rule_id.not_like(f"{NOT_RETURNS_PREFIX}%"),
-    )
-
-
 def load_history(session: Session, customer_id: int, now: datetime, policy: Policy) -> ReturnHistory:
     """Counts the customer's returns, order lines and rejected claims up to ``now``."""
     recent_since = now - timedelta(days=policy.frequent_returns_days)
     since = now - timedelta(days=policy.history.days)
-    rejected = session.scalar(select(func.count(ReturnCase.id)).where(
-        ReturnCase.customer_id == customer_id, ReturnCase.created_at >= since,
-        ReturnCase.state == CaseState.REJECTED))
+    is_return = ((ReturnCase.state != CaseState.CANCELLED)
+                 & ReturnCase.rule_id.not_like(f"{NOT_RETURNS_PREFIX}%"))
+    cases = session.execute(select(
+        func.count(ReturnCase.id).filter(is_return & (ReturnCase.created_at >= recent_since)),
+        func.count(ReturnCase.id).filter(is_return & (ReturnCase.created_at >= since)),
+        func.count(ReturnCase.id).filter((ReturnCase.state == CaseState.REJECTED)
+                                         & (ReturnCase.created_at >= since)),
+    ).where(ReturnCase.customer_id == customer_id,
+            ReturnCase.created_at >= min(since, recent_since))).one()
     lines = session.scalar(
         select(func.count(OrderLine.id)).join(Order, Order.id == OrderLine.order_id)
         .where(Order.customer_id == customer_id, Order.placed_at >= since))
     return ReturnHistory(
         recent_days=policy.frequent_returns_days,
-        recent_returns=session.scalar(_returns(customer_id, recent_since)) or 0,
+        recent_returns=cases[0],
         days=policy.history.days,
-        returns=session.scalar(_returns(customer_id, since)) or 0,
+        returns=cases[1],
         lines=lines or 0,
-        rejected=rejected or 0,
+        rejected=cases[2],
     )
 
 
