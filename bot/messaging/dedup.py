@@ -4,15 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.db import InboundKey
 from bot.db.base import utcnow
 from bot.db.session import unit_of_work
+from bot.db.statements import insert_if_missing
 from bot.messaging import inbox
-
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 def first_time(session: Session, channel: str, key: str, now: datetime) -> bool:
@@ -20,12 +18,10 @@ def first_time(session: Session, channel: str, key: str, now: datetime) -> bool:
 
     The unique constraint decides, so two servers receiving the same retry at the
     same moment cannot both accept it. A key recorded before is skipped by the insert
-    itself (``ON CONFLICT DO NOTHING``): no savepoint, and the transaction goes on.
+    itself (``insert_if_missing``): no savepoint, and the transaction goes on.
     """
-    dialect = session.get_bind().dialect.name
-    statement = _INSERTS[dialect](InboundKey).values(channel=channel, key=key[:200],
-                                                     received_at=now)
-    return session.execute(statement.on_conflict_do_nothing()).rowcount == 1
+    return insert_if_missing(session, InboundKey.__table__,
+                             {"channel": channel, "key": key[:200], "received_at": now})
 
 
 def forget(session: Session, channel: str, key: str) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.db import BalanceEntry, CustomerBalance
-from bot.refunds.dbutil import insert_if_missing, moved
+from bot.db.statements import insert_if_missing, moved
 from bot.refunds.errors import RefundError
 from bot.refunds.money import ZERO, cents, yuan
 

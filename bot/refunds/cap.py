@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.db import OrderLine, OrderLineRefundTotal, Refund, RefundState, ReturnCase
+from bot.db.statements import insert_if_missing, moved
 from bot.enums import CaseState, Resolution
-from bot.refunds.dbutil import insert_if_missing, moved
 from bot.refunds.errors import AmountAbovePaid, CaseNotRefundable, DestinationInvalid
 from bot.refunds.money import ZERO, cents, paid_for, refund_amount, yuan
 

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.db import Coupon, ReturnCase
+from bot.db.statements import moved
 from bot.policy import load_policy
-from bot.refunds.dbutil import moved
 from bot.refunds.errors import CouponAlreadyIssued, RefundError
 from bot.settings import get_settings
 

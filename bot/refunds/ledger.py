@@ -26,9 +26,9 @@ from bot import audit
 from bot.cases.errors import RefundAlreadyPaid
 from bot.cases.states import add_event, transition
 from bot.db import OrderLine, Refund, RefundState, ReturnCase
+from bot.db.statements import moved
 from bot.enums import CaseState, Resolution
 from bot.refunds import balance, cap, coupons
-from bot.refunds.dbutil import moved
 from bot.refunds.errors import AmountMismatch, NoteRequired, RefundNotFound, RefundNotManual
 from bot.refunds.money import refund_amount
 from bot.settings import get_settings

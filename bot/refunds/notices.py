@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from bot import messages
 from bot.db import ChannelIdentity, Refund, ReturnCase
+from bot.db.statements import moved
 from bot.refunds.balance import balance_of
 from bot.refunds.coupons import customer_coupons
-from bot.refunds.dbutil import moved
 from bot.timefmt import CHINA
 
 

@@ -43,9 +43,9 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.db import Refund, RefundAttempt, RefundState
+from bot.db.statements import moved
 from bot.enums import Resolution
 from bot.refunds import ledger
-from bot.refunds.dbutil import moved
 from bot.refunds.gateway import GatewayAnswer, Outcome
 from bot.refunds.money import cents
 from bot.refunds.payout import request_for

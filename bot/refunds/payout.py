@@ -32,9 +32,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import audit
 from bot.db import Order, OrderLine, Refund, RefundAttempt, RefundState, ReturnCase
 from bot.db.session import unit_of_work
+from bot.db.statements import moved
 from bot.enums import Resolution
 from bot.refunds import ledger
-from bot.refunds.dbutil import moved
 from bot.refunds.gateway import Gateway, GatewayAnswer, Outcome, RefundRequest
 from bot.refunds.money import cents, paid_for
 

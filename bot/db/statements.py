@@ -1,4 +1,4 @@
-"""Small portable SQL helpers the ledgers share."""
+"""Small portable SQL helpers: an insert that skips an existing key, a conditional update."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,9 +8,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 
-def insert_if_missing(session: Session, table: Table, values: dict[str, Any]) -> None:
+def insert_if_missing(session: Session, table: Table, values: dict[str, Any]) -> bool:
     """Inserts a row unless one with the same key exists (ON CONFLICT DO NOTHING on
-    PostgreSQL and SQLite; a savepoint elsewhere), so concurrent first uses both succeed."""
+    PostgreSQL and SQLite; a savepoint elsewhere), so concurrent first uses both succeed.
+    Returns whether this call inserted it; the transaction goes on either way."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -21,9 +22,9 @@ def insert_if_missing(session: Session, table: Table, values: dict[str, Any]) ->
             with session.begin_nested():
                 session.execute(table.insert().values(**values))
         except IntegrityError:
-            pass
-        return
-    session.execute(insert(table).values(**values).on_conflict_do_nothing())
+            return False
+        return True
+    return session.execute(insert(table).values(**values).on_conflict_do_nothing()).rowcount == 1
 
 
 def moved(session: Session, statement) -> bool:
