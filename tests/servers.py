@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -23,6 +22,7 @@ from bot.bench.processes import wait_http
 from bot.db.base import utcnow
 from bot.db.migrate import upgrade
 from bot.db.session import create_db_engine
+from bot.ports import free_port
 from bot.seed import seed_demo
 from bot.settings import ROOT
 from bot.training import ensure_model
@@ -32,12 +32,6 @@ STARTUP_SECONDS = 180
 # webhook limits (README, "Security") are raised unless a test passes its own RATE_LIMIT_*.
 HIGH_RATE_LIMITS = {"RATE_LIMIT_SENDER_PER_MINUTE": "100000", "RATE_LIMIT_SENDER_BURST": "10000",
                     "RATE_LIMIT_IP_PER_MINUTE": "1000000", "RATE_LIMIT_IP_BURST": "100000"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @asynccontextmanager

@@ -21,11 +21,12 @@ import sys
 from bot.bench.figures import Report
 from bot.bench.measuring import measure_rest, measure_wechat
 from bot.bench.options import Options
-from bot.bench.processes import LOAD_ENV, free_port, fresh_dir, rss_kb, stop, wait_http
+from bot.bench.processes import LOAD_ENV, fresh_dir, rss_kb, stop, wait_http
 from bot.bench.progress import progress, show
 from bot.bench.scratch import count_cases, delete_queue, scratch_postgres, seed
 from bot.bench.seeding import BenchCustomer
 from bot.bench.wechat_api import FakeApiRouter
+from bot.ports import free_port, free_ports
 from bot.settings import ROOT, load_settings
 
 
@@ -148,7 +149,7 @@ def run_prod(options: Options, report: Report) -> None:
            "TRACKER_STORE_URL": url, "EVENT_BROKER_QUEUE": queue,
            "DATA_DIR": str(workdir / "data"), "RASA_API_TOKEN": secrets.token_hex(16)}
     settings = load_settings({**os.environ, **env})
-    ports = [free_port() for _ in range(7)]
+    ports = free_ports(7)
     topology = ProdTopology(ports[0], ports[1], tuple(ports[2:4]), tuple(ports[4:6]),
                             (ports[6],))
     progress("prod: starting 2 action servers, 2 Rasa replicas and nginx …")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -20,13 +19,6 @@ STARTUP_SECONDS = 300
 LOAD_ENV = {"RATE_LIMIT_IP_PER_MINUTE": "10000000", "RATE_LIMIT_IP_BURST": "1000000",
             "PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "2",
             "RASA_TELEMETRY_ENABLED": "false"}
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def rss_kb(pid: int) -> int:

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.ports import free_port
 from bot.prod.stack import Process, wait_healthy
 
 RESTART_SECONDS = 300.0
@@ -59,9 +60,7 @@ class PrivateRedis:
         binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         if not Path(binary).exists():
             raise RuntimeError("redis-server is not installed (make setup installs it)")
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+        self.port = free_port()
         self._command = [binary, "--port", str(self.port), "--bind", "127.0.0.1",
                          "--save", "", "--appendonly", "no"]
         self._log = log

@@ -22,13 +22,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from bot.bench.load import PhotoServer, client_session, return_journey, run_load
-from bot.bench.processes import LOAD_ENV, free_port, fresh_dir
+from bot.bench.processes import LOAD_ENV, fresh_dir
 from bot.bench.scratch import delete_queue, scratch_postgres, seed
 from bot.bench.seeding import BenchCustomer
 from bot.bench.wechat_api import WECHAT, FakeApiRouter
 from bot.chaos import faults
 from bot.chaos.checks import Findings, check, settle
 from bot.chaos.traffic import RetryingRest, RetryingWeChat, TrafficLog
+from bot.ports import free_ports
 from bot.prod.database import prepare_tracker_store
 from bot.prod.services import PROD_DEFAULTS
 from bot.prod.stack import ProdStack, prod_stack
@@ -222,7 +223,7 @@ def run(names: list[str] | None = None, progress: Callable[[str], None] = print,
            "REDIS_URL": redis.url, "EVENT_BROKER_QUEUE": queue,
            "DATA_DIR": str(workdir / "data"), "RASA_API_TOKEN": secrets.token_hex(16)}
     settings = load_settings({**os.environ, **env})
-    ports = [free_port() for _ in range(7)]
+    ports = free_ports(7)
     topology = ProdTopology(ports[0], ports[1], tuple(ports[2:4]), tuple(ports[4:6]),
                             (ports[6],))
     outcomes = []

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from bot.evaluation import datasets, report
+from bot.ports import free_port
 from bot.settings import ROOT
 from bot.training import ensure_model
 
@@ -40,14 +41,6 @@ class ParseClient:
         millis = (time.perf_counter() - started) * 1000
         anger = data["anger"]
         return Parsed(data["intent"]["name"], anger["score"], anger["is_angry"], millis)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _start_server(model, port: int, workdir: str) -> subprocess.Popen:
@@ -82,7 +75,7 @@ def main() -> int:
     intents, intents_dropped = datasets.heldout_intents(seen)
     anger, anger_dropped = datasets.heldout_anger(seen)
     smp = datasets.smp2020()
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as workdir:
         server = _start_server(model, port, workdir)
         try:

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -24,6 +23,7 @@ import redis
 from bot.db.base import utcnow
 from bot.db.migrate import upgrade
 from bot.db.session import create_db_engine
+from bot.ports import free_ports
 from bot.prod.database import prepare_tracker_store
 from bot.prod.stack import ProdStack, prod_stack
 from bot.prod.topology import ProdTopology
@@ -31,17 +31,6 @@ from bot.seed import seed_demo
 from bot.settings import ROOT, load_settings
 
 pytestmark = pytest.mark.services
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 @dataclass
@@ -81,7 +70,7 @@ def prod(module_postgres_url, redis_url, rabbitmq_url, tmp_path_factory) -> Iter
            "EVENT_BROKER_QUEUE": queue, "DATA_DIR": str(workdir / "data"),
            "RASA_API_TOKEN": secrets.token_hex(16)}
     settings = load_settings({**os.environ, **env})
-    ports = _free_ports(7)
+    ports = free_ports(7)
     topology = ProdTopology(ports[0], ports[1], tuple(ports[2:4]), tuple(ports[4:6]),
                             (ports[6],))
     with prod_stack(settings, topology, run_dir=workdir / "run", extra_env=env,
