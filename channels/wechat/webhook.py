@@ -46,6 +46,9 @@ class Answer:
 
 
 SUCCESS = Answer(200, "success")
+#: The message could not be recorded (the database is down or busy past its timeout):
+#: WeChat posts it again, up to three times, and nothing of it was kept.
+TRY_AGAIN = Answer(500, "try again")
 NOT_CONFIGURED = Answer(503, "WeChat channel not configured: set WECHAT_TOKEN, WECHAT_APP_ID "
                              "and WECHAT_APP_SECRET (and WECHAT_AES_KEY for safe mode).")
 
@@ -131,8 +134,12 @@ class WeChatWebhook:
         decision = self.senders.take(inbound.openid) if self.senders is not None else None
         allowed = decision is None or decision.allowed
         queued = inbound if allowed and inbound.kind is not Kind.IGNORE else None
-        acceptance = await accepted(partial(_accept, nonce_key=f"nonce:{timestamp}:{nonce}",
-                                            key=inbound.key, inbound=queued))
+        try:
+            acceptance = await accepted(partial(_accept, nonce_key=f"nonce:{timestamp}:{nonce}",
+                                                key=inbound.key, inbound=queued))
+        except Exception:
+            logger.exception("wechat: %s not recorded; WeChat will retry", inbound.key)
+            return TRY_AGAIN
         if acceptance is Acceptance.REPLAYED_NONCE:
             logger.warning("wechat: refused a POST: replayed nonce %s", nonce)
             return Answer(403, "forbidden")

@@ -299,3 +299,28 @@ def test_the_channel_is_named_telegram_and_serves_its_webhook(app_db):
 
     assert TelegramInput.name() == "telegram" and channel.url_prefix() == "telegram"
     assert {route.uri for route in blueprint._future_routes} == {"/", "/webhook"}
+
+
+async def test_an_update_the_database_cannot_record_is_refused_so_telegram_sends_it_again(
+        channel, rasa, monkeypatch, caplog):
+    from sqlalchemy.exc import OperationalError
+
+    from channels.telegram import input as module
+
+    recorded = module.first_time
+
+    def database_locked(*args, **kwargs):
+        raise OperationalError("INSERT INTO inbound_keys", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(module, "first_time", database_locked)
+    status, body = await channel.receive(_body(text_update(60, 42, "草莓烂了")), SECRET, rasa)
+
+    assert (status, body) == (500, "try again")
+    assert rasa.messages == []
+    with unit_of_work() as session:
+        assert inbox.open_count(session, "telegram") == 0
+    assert "not recorded; Telegram will retry" in caplog.text
+    monkeypatch.setattr(module, "first_time", recorded)
+
+    assert await _post(channel, rasa, text_update(60, 42, "草莓烂了")) == 200
+    assert rasa.texts == ["草莓烂了"]

@@ -130,3 +130,32 @@ async def _stored_in_tracker(sender: str, text: str, message_id: str) -> None:
         UserUttered(text, {"name": "report_spoiled", "confidence": 0.9},
                     input_channel="wechat", message_id=message_id)])
     await UrlSQLTrackerStore(Domain.empty()).save(tracker)
+
+
+async def test_a_message_the_database_cannot_record_is_refused_so_wechat_posts_it_again(
+        hook, monkeypatch, caplog):
+    from sqlalchemy.exc import OperationalError
+
+    from channels.wechat import webhook as module
+
+    recorded = module.first_time
+
+    def database_locked(*args, **kwargs):
+        raise OperationalError("INSERT INTO inbound_keys", {}, Exception("database is locked"))
+
+    assistant = Assistant()
+    user = _user(hook.settings)
+    xml = user.xml("text", Content="草莓烂了")
+    monkeypatch.setattr(module, "first_time", database_locked)
+
+    refused = await _post(hook, assistant, xml, user)
+
+    assert (refused.status, refused.body) == (500, "try again")
+    assert assistant.turns == [] and _count(InboundMessage) == 0
+    assert "not recorded; WeChat will retry" in caplog.text
+    monkeypatch.setattr(module, "first_time", recorded)
+
+    retried = await _post(hook, assistant, xml, user)
+
+    assert retried.body == "success"
+    assert [turn.text for turn in assistant.turns] == ["草莓烂了"]
