@@ -8,7 +8,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 
@@ -109,15 +109,23 @@ def _take_sqlite_write_lock(session: Session) -> None:
         return
     dbapi_connection = connection.connection.dbapi_connection
     deadline = time.monotonic() + WRITE_LOCK_SECONDS
+    restore = f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"
     dbapi_connection.execute("PRAGMA busy_timeout=0")
     try:
-        while True:
-            try:
-                dbapi_connection.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as error:
-                if "locked" not in str(error) or time.monotonic() >= deadline:
-                    raise OperationalError("BEGIN IMMEDIATE", None, error) from error
-            time.sleep(_WRITE_LOCK_POLL)
-    finally:
-        dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        _begin_immediate(dbapi_connection, deadline)
+    except BaseException:
+        with suppress(sqlite3.Error):  # the first error is the one to report
+            dbapi_connection.execute(restore)
+        raise
+    dbapi_connection.execute(restore)
+
+
+def _begin_immediate(dbapi_connection: sqlite3.Connection, deadline: float) -> None:
+    while True:
+        try:
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise OperationalError("BEGIN IMMEDIATE", None, error) from error
+        time.sleep(_WRITE_LOCK_POLL)
