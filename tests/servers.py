@@ -125,7 +125,7 @@ def running_product(workdir: Path, env: dict[str, str] | None = None) -> Iterato
     commands = {
         "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                     "--port", str(actions_port)],
-        "rasa": [sys.executable, "-m", "rasa", "run", "--enable-api", "--model", str(model),
+        "rasa": [sys.executable, "-m", "bot.rasa_server", "run", "--enable-api", "--model", str(model),
                  "--endpoints", str(workdir / "endpoints.yml"), "--credentials",
                  str(ROOT / "credentials.yml"), "--port", str(rasa_port),
                  "--interface", "127.0.0.1", f"--auth-token={token}"],
