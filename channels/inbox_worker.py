@@ -76,6 +76,7 @@ class InboxWorker(BackgroundLoop):
         self._concurrency = concurrency or get_settings().inbox_concurrency
         self._claiming = asyncio.Lock()
         self._working: dict[int, asyncio.Task] = {}
+        self._finished = 0
         self._renewed = time.monotonic()
 
     async def stop(self) -> None:
@@ -89,7 +90,11 @@ class InboxWorker(BackgroundLoop):
         while True:
             if self._working:
                 await asyncio.gather(*list(self._working.values()), return_exceptions=True)
-            if not await self.pass_once() and not self._working:
+            finished = self._finished
+            claimed = await self.pass_once()
+            # A message finished during the pass may have made its sender's next one
+            # due after the pass looked: then look again.
+            if not claimed and not self._working and self._finished == finished:
                 return
 
     async def pass_once(self) -> int:
@@ -126,6 +131,7 @@ class InboxWorker(BackgroundLoop):
                              "its lease runs out and it is handled again", self.channel, item.key)
         finally:
             self._working.pop(item.id, None)
+            self._finished += 1
             self.wake()  # the sender's next message may be due now
 
     async def _attempt(self, item: InboxItem) -> None:
